@@ -1,0 +1,666 @@
+"""The estimator contract shared by MLPClassifier and MLPRegressor.
+
+Validation, the flat parameter buffer behind ``coefs_`` / ``intercepts_``,
+warm start, pretrained and frozen layers, the training plan, and the fitted
+attributes live here; target encoding and prediction decoding live in
+``_mlp.py``.
+"""
+
+import warnings
+from abc import ABC, abstractmethod
+from numbers import Integral, Real
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, is_classifier
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted
+
+from ._batching import resolve_batch_size
+from ._compat import Interval, Options, StrOptions, _check_sample_weight
+from ._history import History
+from ._layout import Layout
+from ._lbfgs import fit_lbfgs
+from ._network import Network, predict
+from ._trainer import DIVERGENCE_ADVICE, Plan, _finite_outputs, train
+from .activations import ACTIVATIONS
+from .callbacks import PlateauMonitor, ProgressPrinter, ValidationEvaluator
+from .initializers import INITIALIZERS, initialize
+from .optimizers import OPTIMIZERS
+from .schedules import SCHEDULES
+from .transforms import GradientTransform
+
+FIRST_ORDER_SOLVERS = tuple(OPTIMIZERS)
+
+
+class BaseMLP(BaseEstimator, ABC):
+    """Base class of the sknnopt multi-layer perceptrons; do not use directly."""
+
+    _parameter_constraints: dict = {
+        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "activation": [StrOptions(set(ACTIVATIONS))],
+        "solver": [StrOptions(set(OPTIMIZERS) | {"lbfgs"})],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "batch_size": [
+            StrOptions({"auto", "full"}),
+            Interval(Integral, 1, None, closed="left"),
+        ],
+        "learning_rate": [StrOptions(set(SCHEDULES))],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "power_t": [Interval(Real, 0, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "shuffle": ["boolean"],
+        "random_state": ["random_state"],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+        "momentum": [Interval(Real, 0, 1, closed="both")],
+        "nesterovs_momentum": ["boolean"],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="left")],
+        "beta_1": [Interval(Real, 0, 1, closed="left")],
+        "beta_2": [Interval(Real, 0, 1, closed="left")],
+        "epsilon": [Interval(Real, 0, None, closed="neither")],
+        "n_iter_no_change": [
+            Interval(Integral, 1, None, closed="left"),
+            Options(Real, {np.inf}),
+        ],
+        "max_fun": [Interval(Integral, 1, None, closed="left")],
+        "weight_init": [StrOptions(set(INITIALIZERS))],
+        "rho": [Interval(Real, 0, 1, closed="left")],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "decay_rate": [Interval(Real, 0, None, closed="neither")],
+        "decay_steps": [Interval(Integral, 1, None, closed="left")],
+        "dropout": [Interval(Real, 0, 1, closed="left"), "array-like"],
+        "clip_value": [None, Interval(Real, 0, None, closed="neither"), "array-like"],
+        "clip_norm": [None, Interval(Real, 0, None, closed="neither")],
+        "validation_interval": [Interval(Integral, 1, None, closed="left")],
+        "early_stopping_metric": [StrOptions({"score", "loss"})],
+        "pretrained_layers": "no_validation",
+        "frozen_layers": [Interval(Integral, 0, None, closed="left")],
+    }
+
+    @abstractmethod
+    def __init__(
+        self,
+        hidden_layer_sizes,
+        activation,
+        solver,
+        alpha,
+        batch_size,
+        learning_rate,
+        learning_rate_init,
+        power_t,
+        max_iter,
+        loss,
+        shuffle,
+        random_state,
+        tol,
+        verbose,
+        warm_start,
+        momentum,
+        nesterovs_momentum,
+        early_stopping,
+        validation_fraction,
+        beta_1,
+        beta_2,
+        epsilon,
+        n_iter_no_change,
+        max_fun,
+        weight_init,
+        rho,
+        weight_decay,
+        decay_rate,
+        decay_steps,
+        dropout,
+        clip_value,
+        clip_norm,
+        validation_interval,
+        early_stopping_metric,
+        pretrained_layers,
+        frozen_layers,
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.loss = loss
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
+        self.weight_init = weight_init
+        self.rho = rho
+        self.weight_decay = weight_decay
+        self.decay_rate = decay_rate
+        self.decay_steps = decay_steps
+        self.dropout = dropout
+        self.clip_value = clip_value
+        self.clip_norm = clip_norm
+        self.validation_interval = validation_interval
+        self.early_stopping_metric = early_stopping_metric
+        self.pretrained_layers = pretrained_layers
+        self.frozen_layers = frozen_layers
+
+    # ------------------------------------------------------------------
+    # hooks of the subclasses
+    @abstractmethod
+    def _validate_input(self, X, y, incremental, reset):
+        """Return validated X and y."""
+
+    @abstractmethod
+    def _encode_targets(self, y, first_pass, incremental, dtype):
+        """Return Y of shape (n_samples, n_outputs) in ``dtype``."""
+
+    @abstractmethod
+    def _loss_name(self):
+        """Return the key of LOSSES the network trains with."""
+
+    @abstractmethod
+    def _score_output(self, P, y, sample_weight):
+        """Return the score (accuracy or R^2) of network outputs P against y."""
+
+    def _extra_sample_weight(self, y, sample_weight):
+        """Return sample weights combined with class weights (classifier)."""
+        return sample_weight
+
+    # ------------------------------------------------------------------
+    # parameters the constraint system cannot express
+    def _hidden_sizes(self):
+        sizes = self.hidden_layer_sizes
+        if not hasattr(sizes, "__iter__"):
+            sizes = [sizes]
+        sizes = list(sizes)
+        if any(int(s) != s or s <= 0 for s in sizes):
+            raise ValueError(f"hidden_layer_sizes must be > 0, got {sizes}.")
+        return [int(s) for s in sizes]
+
+    def _dropout_rates(self, n_hidden):
+        rates = self.dropout
+        if np.ndim(rates) == 0:
+            return [float(rates)] * n_hidden
+        rates = np.asarray(rates, dtype=float)
+        if rates.ndim != 1 or rates.shape[0] != n_hidden:
+            raise ValueError(
+                f"dropout must be a float or have one rate per hidden layer "
+                f"({n_hidden}), got {self.dropout!r}."
+            )
+        if np.any((rates < 0) | (rates >= 1)) or not np.all(np.isfinite(rates)):
+            raise ValueError(f"every dropout rate must be in [0, 1), got {self.dropout!r}.")
+        return [float(p) for p in rates]
+
+    def _clip_range(self):
+        c = self.clip_value
+        if c is None:
+            return None
+        if np.ndim(c) == 0:
+            return (-float(c), float(c))
+        c = np.asarray(c, dtype=float)
+        if c.shape != (2,) or not np.all(np.isfinite(c)):
+            raise ValueError(
+                f"clip_value must be a positive float or a (min, max) pair, got "
+                f"{self.clip_value!r}."
+            )
+        if c[0] > c[1]:
+            raise ValueError(f"clip_value must have min <= max, got {self.clip_value!r}.")
+        return (float(c[0]), float(c[1]))
+
+    def _check_extra_params(self, n_hidden):
+        rates = self._dropout_rates(n_hidden)
+        if self.solver == "lbfgs" and any(p > 0 for p in rates):
+            raise ValueError(
+                "dropout > 0 makes the objective random and cannot be used with "
+                "solver='lbfgs'; use a first-order solver (e.g. 'adam')."
+            )
+        if self.frozen_layers > n_hidden:
+            raise ValueError(
+                f"frozen_layers={self.frozen_layers} is larger than the number of "
+                f"hidden layers ({n_hidden})."
+            )
+        self._clip_range()
+        return rates
+
+    # ------------------------------------------------------------------
+    # randomness
+    def _make_rng(self):
+        """Return the one generator of a fit, derived from random_state."""
+        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+        return np.random.default_rng(seed)
+
+    # ------------------------------------------------------------------
+    # the flat parameter buffer behind coefs_ / intercepts_
+    def __getstate__(self):
+        state = super().__getstate__()
+        # views do not survive pickling: coefs_ and intercepts_ carry the values
+        state.pop("_theta", None)
+        return state
+
+    def _link_views(self):
+        self.coefs_, self.intercepts_ = self._layout.views(self._theta)
+
+    def _sync_theta(self, layout, dtype):
+        """Make ``_theta`` hold the current coefs_/intercepts_ and re-link views.
+
+        Users may assign new lists or arrays (as in scikit-learn), and views
+        are lost by pickling; the flat buffer is rebuilt from what is there.
+        """
+        coefs, intercepts = list(self.coefs_), list(self.intercepts_)
+        if len(coefs) != layout.n_layers or len(intercepts) != layout.n_layers:
+            raise ValueError(
+                f"The fitted network has {len(coefs)} layers but the parameters ask "
+                f"for {layout.n_layers} (hidden_layer_sizes={self.hidden_layer_sizes!r});"
+                " warm_start and partial_fit need the same architecture."
+            )
+        for k in range(layout.n_layers):
+            if np.shape(coefs[k]) != layout.shape(k) or np.shape(intercepts[k]) != (
+                layout.shape(k)[1],
+            ):
+                raise ValueError(
+                    f"Layer {k} has coefs_ of shape {np.shape(coefs[k])} and "
+                    f"intercepts_ of shape {np.shape(intercepts[k])}, expected "
+                    f"{layout.shape(k)} and ({layout.shape(k)[1]},): warm_start and "
+                    "partial_fit need the same architecture and number of features."
+                )
+        theta = getattr(self, "_theta", None)
+        if theta is None or theta.dtype != dtype or getattr(self, "_layout", None) != layout:
+            theta = np.empty(layout.size, dtype=dtype)
+            self._theta, self._layout = theta, layout
+            own_W, own_b = [None] * layout.n_layers, [None] * layout.n_layers
+        else:
+            own_W, own_b = layout.views(theta)
+        views_W, views_b = layout.views(theta)
+        for k in range(layout.n_layers):
+            if coefs[k] is not own_W[k] or not _is_view_of(coefs[k], theta):
+                views_W[k][...] = coefs[k]
+            if intercepts[k] is not own_b[k] or not _is_view_of(intercepts[k], theta):
+                views_b[k][...] = intercepts[k]
+        self._link_views()
+
+    def _pretrained_pairs(self):
+        """Return the (coef, intercept) pairs of ``pretrained_layers``."""
+        source = self.pretrained_layers
+        if source is None:
+            return []
+        if hasattr(source, "get_params") or hasattr(source, "fit"):
+            inner = getattr(source, "frozen_estimator", None)
+            if type(source).__name__ == "FrozenEstimator":
+                inner = source.estimator
+            estimator = inner if inner is not None else source
+            if not hasattr(estimator, "coefs_"):
+                raise ValueError(
+                    "pretrained_layers is an unfitted estimator. Pass a fitted MLP; "
+                    "to keep it fitted through clone (GridSearchCV, cross-validation), "
+                    "wrap it in sklearn.frozen.FrozenEstimator."
+                )
+            return [
+                (np.asarray(W), np.asarray(b))
+                for W, b in zip(estimator.coefs_[:-1], estimator.intercepts_[:-1])
+            ]
+        try:
+            pairs = [(np.asarray(W), np.asarray(b)) for W, b in source]
+        except (TypeError, ValueError) as exc:
+            raise ValueError(
+                "pretrained_layers must be a fitted MLP or a sequence of "
+                f"(coef, intercept) pairs, got {type(source).__name__}."
+            ) from exc
+        return pairs
+
+    def _initialize(self, layout, dtype, rng):
+        """Allocate and initialise the flat parameters and the fit's records."""
+        theta = np.empty(layout.size, dtype=dtype)
+        initialize(layout, theta, rng, self.weight_init, self.activation)
+        coefs, intercepts = layout.views(theta)
+        pairs = self._pretrained_pairs()
+        if len(pairs) > layout.n_layers - 1:
+            raise ValueError(
+                f"pretrained_layers has {len(pairs)} layers but the network has only "
+                f"{layout.n_layers - 1} hidden layers."
+            )
+        for k, (W, b) in enumerate(pairs):
+            if W.shape != coefs[k].shape or b.shape != intercepts[k].shape:
+                raise ValueError(
+                    f"pretrained layer {k} has coef shape {W.shape} and intercept shape "
+                    f"{b.shape}, but layer {k} of this network needs {coefs[k].shape} "
+                    f"and {intercepts[k].shape}."
+                )
+            coefs[k][...] = W
+            intercepts[k][...] = b
+        self._theta, self._layout = theta, layout
+        self._link_views()
+        self._history = History()
+        self.t_ = 0
+        self._optimizer_state = None
+        self._plateau = None
+
+    # ------------------------------------------------------------------
+    # fitting
+    def _fit(self, X, y, sample_weight=None, incremental=False, X_val=None, y_val=None,
+             sample_weight_val=None):
+        """Fit, restoring the estimator as it was if anything fails."""
+        saved = dict(self.__dict__)
+        theta = getattr(self, "_theta", None)
+        saved_theta = None if theta is None else theta.copy()
+        try:
+            return self._fit_unsafe(
+                X, y, sample_weight, incremental, X_val, y_val, sample_weight_val
+            )
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(saved)
+            if saved_theta is not None:
+                np.copyto(self._theta, saved_theta)
+            raise
+
+    def _prepare_validation(self, X_val, y_val, sample_weight_val, dtype):
+        if (X_val is None) != (y_val is None):
+            raise ValueError("X_val and y_val must be given together.")
+        if X_val is None:
+            return None
+        X_val, y_val = self._validate_input(X_val, y_val, incremental=True, reset=False)
+        X_val = X_val.astype(dtype, copy=False)
+        Y_val = self._encode_targets(y_val, first_pass=False, incremental=True, dtype=dtype)
+        if sample_weight_val is not None:
+            sample_weight_val = _check_sample_weight(sample_weight_val, X_val, dtype=dtype)
+        return X_val, Y_val, y_val, sample_weight_val
+
+    def _split_validation(self, X, Y, y, sample_weight, rng):
+        stratify = y if (is_classifier(self) and Y.shape[1] == 1) else None
+        seed = int(rng.integers(np.iinfo(np.int32).max))
+        arrays = [X, Y, y] + ([] if sample_weight is None else [sample_weight])
+        parts = train_test_split(
+            *arrays,
+            random_state=seed,
+            test_size=self.validation_fraction,
+            stratify=stratify,
+        )
+        train_parts, val_parts = parts[0::2], parts[1::2]
+        if val_parts[0].shape[0] < 2:
+            raise ValueError(
+                "The validation set is too small. Increase 'validation_fraction' "
+                "or the size of your dataset."
+            )
+        if sample_weight is None:
+            train_parts.append(None)
+            val_parts.append(None)
+        return train_parts, val_parts
+
+    def _fit_unsafe(self, X, y, sample_weight, incremental, X_val, y_val, sample_weight_val):
+        hidden = self._hidden_sizes()
+        rates = self._check_extra_params(len(hidden))
+        if incremental and self.early_stopping:
+            raise ValueError("partial_fit does not support early_stopping=True")
+        first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
+        X, y = self._validate_input(X, y, incremental, reset=first_pass)
+        if not first_pass:
+            X = X.astype(self._theta_dtype(), copy=False)
+        dtype = X.dtype
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, X, dtype=dtype)
+            if np.any(sample_weight < 0):
+                raise ValueError("Negative values in sample_weight are not allowed.")
+            if not np.any(sample_weight > 0):
+                raise ValueError("Sample weights must contain at least one non-zero number.")
+        sample_weight = self._extra_sample_weight(y, sample_weight)
+        if sample_weight is not None:
+            sample_weight = np.asarray(sample_weight, dtype=dtype)
+        Y = self._encode_targets(y, first_pass, incremental, dtype)
+        validation = self._prepare_validation(X_val, y_val, sample_weight_val, dtype)
+
+        layout = Layout([X.shape[1]] + hidden + [Y.shape[1]])
+        rng = self._make_rng()
+        if first_pass:
+            self._initialize(layout, dtype, rng)
+        else:
+            self._sync_theta(layout, dtype)
+        self.n_outputs_ = Y.shape[1]
+        self.n_layers_ = layout.n_layers + 1
+        loss_name = self._loss_name()
+        network = Network(layout, self.activation, loss_name, self.alpha, rates)
+        self.out_activation_ = network.loss.output_name
+
+        if self.solver == "lbfgs":
+            self._fit_lbfgs(network, X, Y, sample_weight)
+        else:
+            if validation is None and self.early_stopping:
+                (X, Y, y, sample_weight), val = self._split_validation(
+                    X, Y, y, sample_weight, rng
+                )
+                validation = (val[0], val[1], val[2], val[3])
+            self._fit_first_order(
+                network, X, Y, sample_weight, validation, incremental, first_pass, rng
+            )
+        if not _finite_outputs(network, self._theta, X):
+            raise ValueError(
+                "The fitted network gives non-finite outputs on its training data: "
+                f"{DIVERGENCE_ADVICE}."
+            )
+        self._link_views()
+        return self
+
+    def _theta_dtype(self):
+        theta = getattr(self, "_theta", None)
+        if theta is not None:
+            return theta.dtype
+        return np.asarray(self.coefs_[0]).dtype
+
+    def _fit_lbfgs(self, network, X, Y, sample_weight):
+        history = self._history
+        controllers = [ProgressPrinter()] if self.verbose else []
+        n_before = len(history)
+        n_iter, loss, reason = fit_lbfgs(
+            network,
+            self._theta,
+            X,
+            Y,
+            sample_weight,
+            first_layer=self.frozen_layers,
+            max_iter=self.max_iter,
+            max_fun=self.max_fun,
+            tol=self.tol,
+            history=history,
+            controllers=controllers,
+        )
+        if not (np.isfinite(loss) and np.isfinite(self._theta).all()):
+            raise ValueError(
+                "L-BFGS produced non-finite parameter weights or loss: "
+                f"{DIVERGENCE_ADVICE}."
+            )
+        self.n_iter_ = n_iter
+        self.loss_ = loss
+        self.t_ += X.shape[0] * max(len(history) - n_before, 0)
+        self.stop_reason_ = reason
+        self._set_history_attributes(early_stopping=False)
+
+    def _schedule_params(self):
+        return {
+            "learning_rate_init": self.learning_rate_init,
+            "power_t": self.power_t,
+            "decay_rate": self.decay_rate,
+            "decay_steps": self.decay_steps,
+            "max_iter": self.max_iter,
+        }
+
+    def _optimizer_params(self):
+        return {
+            "momentum": self.momentum,
+            "nesterovs_momentum": self.nesterovs_momentum,
+            "rho": self.rho,
+            "epsilon": self.epsilon,
+            "beta_1": self.beta_1,
+            "beta_2": self.beta_2,
+            "weight_decay": self.weight_decay,
+        }
+
+    def _fit_first_order(
+        self, network, X, Y, sample_weight, validation, incremental, first_pass, rng
+    ):
+        layout = network.layout
+        offset = layout.offset(self.frozen_layers)
+        optimizer = OPTIMIZERS[self.solver](self._optimizer_params())
+        key = (self.solver, offset, layout.size, self._theta.dtype.str)
+        state = getattr(self, "_optimizer_state", None)
+        if not incremental or state is None or getattr(self, "_optimizer_key", None) != key:
+            state = optimizer.init(self._theta[offset:], layout.weight_mask(offset))
+            self._optimizer_state, self._optimizer_key = state, key
+        if not incremental:
+            # schedules restart at every fit and continue across partial_fit
+            self._schedule_epoch, self._schedule_samples = 0, 0
+            self._lr_scale = 1.0
+        schedule_fn = SCHEDULES[self.learning_rate]
+        params = self._schedule_params()
+
+        def schedule(epoch, samples_seen):
+            return schedule_fn(epoch, samples_seen, params)
+
+        clip = self._clip_range()
+        plan = Plan(
+            network=network,
+            optimizer=optimizer,
+            state=state,
+            schedule=schedule,
+            batch_size=self._batch_size(X.shape[0]),
+            shuffle=self.shuffle,
+            rng=rng,
+            first_layer=self.frozen_layers,
+            transform=GradientTransform(clip_value=clip, clip_norm=self.clip_norm),
+        )
+        controllers = []
+        early_stopping = self.early_stopping and validation is not None
+        if validation is not None:
+            Xv, Yv, yv, wv = validation
+            controllers.append(
+                ValidationEvaluator(
+                    score=lambda theta: self._validation_score(network, theta, Xv, yv, wv),
+                    loss=lambda theta: network.data_loss(theta, Xv, Yv, wv),
+                    interval=self.validation_interval,
+                )
+            )
+        adaptive = self.learning_rate == "adaptive"
+        if early_stopping:
+            by_score = self.early_stopping_metric == "score"
+            plateau = PlateauMonitor(
+                "val_score" if by_score else "val_loss",
+                higher_is_better=by_score,
+                tol=self.tol,
+                n_iter_no_change=self.n_iter_no_change,
+                adaptive=adaptive,
+                reason="early_stopping",
+                keep_best=True,
+            )
+        elif incremental and getattr(self, "_plateau", None) is not None:
+            plateau = self._plateau
+        else:
+            plateau = PlateauMonitor(
+                "loss",
+                higher_is_better=False,
+                tol=self.tol,
+                n_iter_no_change=self.n_iter_no_change,
+                adaptive=adaptive,
+                reason="tol",
+            )
+        controllers.append(plateau)
+        if self.verbose:
+            controllers.append(ProgressPrinter())
+
+        outcome = train(
+            plan,
+            self._theta,
+            X,
+            Y,
+            sample_weight,
+            max_epochs=1 if incremental else self.max_iter,
+            epoch0=self._schedule_epoch,
+            samples_seen=self._schedule_samples,
+            lr_scale=self._lr_scale,
+            controllers=controllers,
+            history=self._history,
+            start_is_good=not first_pass,
+        )
+        self._lr_scale = outcome.lr_scale
+        self._plateau = None if early_stopping else plateau
+        self.n_iter_ = outcome.n_epochs
+        self.t_ += outcome.samples_seen - self._schedule_samples
+        self._schedule_epoch += outcome.n_epochs
+        self._schedule_samples = outcome.samples_seen
+        self.loss_ = outcome.loss
+        self.stop_reason_ = outcome.stop_reason
+        self._set_history_attributes(early_stopping, plateau if early_stopping else None)
+        if outcome.stop_reason == "max_iter" and not incremental:
+            warnings.warn(
+                f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached "
+                "and the optimization hasn't converged yet.",
+                ConvergenceWarning,
+            )
+
+    def _batch_size(self, n_samples):
+        if isinstance(self.batch_size, Integral) and self.batch_size > n_samples:
+            warnings.warn(
+                "Got `batch_size` less than 1 or larger than sample size. It is going "
+                "to be clipped"
+            )
+        return resolve_batch_size(self.batch_size, n_samples)
+
+    def _validation_score(self, network, theta, X, y, sample_weight):
+        coefs, intercepts = network.layout.views(theta)
+        P = predict(coefs, intercepts, X, self.activation, network.loss.output_name)
+        if not np.isfinite(P).all():
+            return np.nan
+        return self._score_output(P, y, sample_weight)
+
+    def _set_history_attributes(self, early_stopping, plateau=None):
+        history = self._history
+        self.history_ = history.as_dict()
+        self.loss_curve_ = history.loss_curve
+        scores = history.validation_scores
+        if early_stopping:
+            self.validation_scores_ = scores
+            self.best_validation_score_ = plateau.best_value if plateau else max(scores)
+            self.best_loss_ = None
+        else:
+            self.validation_scores_ = scores
+            self.best_validation_score_ = None if scores is None else float(np.nanmax(scores))
+            losses = [v for v in self.loss_curve_ if v is not None and np.isfinite(v)]
+            self.best_loss_ = min(losses) if losses else None
+
+    # ------------------------------------------------------------------
+    # prediction
+    def _forward(self, X, check_input=True):
+        """Return the network output for X (validated unless told not to)."""
+        check_is_fitted(self)
+        if check_input:
+            from ._compat import validate_data
+
+            X = validate_data(
+                self,
+                X,
+                accept_sparse=["csr", "csc"],
+                dtype=(np.float64, np.float32),
+                reset=False,
+            )
+        return predict(self.coefs_, self.intercepts_, X, self.activation, self.out_activation_)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+
+def _is_view_of(array, base):
+    return isinstance(array, np.ndarray) and np.shares_memory(array, base)

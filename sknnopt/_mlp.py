@@ -1,0 +1,662 @@
+"""MLPClassifier and MLPRegressor: target encoding, output decoding, predict."""
+
+import numpy as np
+from sklearn.base import ClassifierMixin, RegressorMixin
+from sklearn.metrics import accuracy_score, r2_score
+from sklearn.preprocessing import LabelBinarizer
+from sklearn.utils import column_or_1d
+from sklearn.utils.class_weight import compute_sample_weight
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import (
+    check_classification_targets,
+    type_of_target,
+    unique_labels,
+)
+from sklearn.utils.validation import check_is_fitted
+
+from ._base import BaseMLP
+from ._compat import (
+    StrOptions,
+    _check_partial_fit_first_call,
+    _fit_context,
+    validate_data,
+)
+
+
+def _first_order(estimator):
+    """partial_fit exists only for first-order solvers."""
+    if estimator.solver == "lbfgs":
+        raise AttributeError(
+            "partial_fit is only available for first-order solvers; "
+            "'lbfgs' is a full-batch solver."
+        )
+    return True
+
+
+class MLPClassifier(ClassifierMixin, BaseMLP):
+    """Multi-layer perceptron classifier with the deep-learning training toolbox.
+
+    A drop-in superset of :class:`sklearn.neural_network.MLPClassifier`: every
+    parameter of scikit-learn's estimator has the same name, meaning and
+    default; the parameters after ``max_fun`` are sknnopt's own.
+
+    Parameters
+    ----------
+    hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
+        Units of each hidden layer; ``()`` gives a logistic model.
+    activation : {'identity', 'logistic', 'sigmoid', 'tanh', 'relu', \
+            'leaky_relu'}, default='relu'
+        Hidden-layer activation. ``'sigmoid'`` is an alias of ``'logistic'``;
+        ``'leaky_relu'`` has slope 0.01 for negative inputs.
+    solver : {'adam', 'sgd', 'lbfgs', 'rmsprop', 'adagrad', 'adamw'}, \
+            default='adam'
+        The optimiser. ``'sgd'`` uses ``momentum`` and ``nesterovs_momentum``;
+        ``'lbfgs'`` is full-batch quasi-Newton (scipy).
+    alpha : float, default=1e-4
+        L2 strength; the objective adds ``alpha / (2 S) * sum ||W||^2`` (S the
+        total sample weight of the batch); biases are not penalised.
+    batch_size : int, 'auto' or 'full', default='auto'
+        ``1`` is stochastic, an int mini-batch, ``'full'`` batch gradient
+        descent; ``'auto'`` is ``min(200, n_samples)``. Not used by lbfgs.
+    learning_rate : {'constant', 'invscaling', 'adaptive', 'exponential', \
+            'step', 'cosine'}, default='constant'
+        Learning-rate schedule, applied to every first-order solver.
+    learning_rate_init : float, default=1e-3
+        Initial step size. Not used by lbfgs.
+    power_t : float, default=0.5
+        Exponent of ``'invscaling'``.
+    max_iter : int, default=200
+        Maximum number of epochs (iterations for lbfgs).
+    shuffle : bool, default=True
+        Reshuffle the samples every epoch. Not used by lbfgs.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the one generator of a fit (initialisation, shuffling, dropout
+        masks, validation split).
+    tol : float, default=1e-4
+        Improvement threshold of the convergence and early-stopping rules.
+    verbose : bool, default=False
+        Print one line per epoch.
+    warm_start : bool, default=False
+        Continue from the previous fit's weights.
+    momentum : float, default=0.9
+        Momentum of ``'sgd'``.
+    nesterovs_momentum : bool, default=True
+        Nesterov momentum for ``'sgd'``.
+    early_stopping : bool, default=False
+        Stop when the validation score (or loss) stops improving; the weights
+        of the best evaluation are restored.
+    validation_fraction : float, default=0.1
+        Share of the training data held out for early stopping (unless
+        ``X_val`` is given to ``fit``).
+    beta_1, beta_2 : float, default=0.9, 0.999
+        Moment decay rates of ``'adam'`` and ``'adamw'``.
+    epsilon : float, default=1e-8
+        Added to the root of the second moment by the adaptive solvers.
+    n_iter_no_change : int, default=10
+        Epochs without improvement tolerated before stopping.
+    max_fun : int, default=15000
+        Maximum loss evaluations of lbfgs.
+    weight_init : {'auto', 'glorot_uniform', 'glorot_normal', 'he_uniform', \
+            'he_normal', 'lecun_normal', 'zeros'}, default='auto'
+        Weight initialisation; biases start at 0. ``'auto'`` is
+        scikit-learn's scaled Glorot-uniform rule.
+    rho : float, default=0.9
+        Decay of the running mean of squared gradients of ``'rmsprop'``.
+    weight_decay : float, default=0.01
+        Decoupled weight decay of ``'adamw'`` (only used by it).
+    decay_rate : float, default=0.9
+        Factor of the ``'exponential'`` and ``'step'`` schedules.
+    decay_steps : int, default=10
+        Epochs per decay step of ``'exponential'`` and ``'step'``.
+    dropout : float or array-like of shape (n_hidden,), default=0.0
+        Inverted-dropout rate per hidden layer (training only).
+    clip_value : float, (min, max) or None, default=None
+        Clip every gradient component into [-c, c] or [min, max].
+    clip_norm : float or None, default=None
+        Rescale the gradient when its global L2 norm exceeds this.
+    validation_interval : int, default=1
+        Evaluate on the validation set every this many epochs.
+    early_stopping_metric : {'score', 'loss'}, default='score'
+        What early stopping watches.
+    pretrained_layers : estimator, sequence of (coef, intercept) or None, \
+            default=None
+        Initial values of the lowest layers (transfer learning).
+    frozen_layers : int, default=0
+        Number of lowest layers that no solver updates.
+    class_weight : dict, 'balanced' or None, default=None
+        Weights of the classes, multiplied into ``sample_weight``.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels.
+    coefs_ : list of ndarray
+        ``coefs_[i]`` has shape (fan_in, fan_out); views of the flat
+        parameter vector (assignable, as in scikit-learn).
+    intercepts_ : list of ndarray
+        Biases of each layer.
+    loss_ : float
+        Training loss of the last epoch.
+    best_loss_ : float or None
+        Lowest training loss (None with early stopping).
+    loss_curve_ : list of float
+        Training loss per epoch (per iteration for lbfgs).
+    validation_scores_ : list of float or None
+        Score at each validation evaluation.
+    best_validation_score_ : float or None
+        Best validation score.
+    history_ : dict of list
+        Per-epoch ``loss``, ``val_loss``, ``val_score``, ``learning_rate``,
+        ``grad_norm`` (per layer) and ``time``.
+    stop_reason_ : str
+        ``'max_iter'``, ``'tol'``, ``'early_stopping'``, ``'diverged'`` or
+        ``'interrupted'``.
+    t_ : int
+        Number of training samples seen.
+    n_iter_ : int
+        Epochs (lbfgs: iterations) run by the last call.
+    n_layers_ : int
+        Number of layers, input and output included.
+    n_outputs_ : int
+        Number of outputs.
+    out_activation_ : str
+        Output activation ('softmax' or 'logistic').
+    n_features_in_ : int
+        Number of features seen in fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Feature names, when X had string column names.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sknnopt import MLPClassifier
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = MLPClassifier(hidden_layer_sizes=(20,), solver="lbfgs",
+    ...                     random_state=0).fit(X, y)
+    >>> round(clf.score(X, y), 2) >= 0.95
+    True
+    """
+
+    _parameter_constraints: dict = {
+        **BaseMLP._parameter_constraints,
+        "class_weight": [StrOptions({"balanced"}), dict, None],
+    }
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        solver="adam",
+        alpha=0.0001,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.001,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+        weight_init="auto",
+        rho=0.9,
+        weight_decay=0.01,
+        decay_rate=0.9,
+        decay_steps=10,
+        dropout=0.0,
+        clip_value=None,
+        clip_norm=None,
+        validation_interval=1,
+        early_stopping_metric="score",
+        pretrained_layers=None,
+        frozen_layers=0,
+        class_weight=None,
+    ):
+        super().__init__(
+            hidden_layer_sizes=hidden_layer_sizes,
+            activation=activation,
+            solver=solver,
+            alpha=alpha,
+            batch_size=batch_size,
+            learning_rate=learning_rate,
+            learning_rate_init=learning_rate_init,
+            power_t=power_t,
+            max_iter=max_iter,
+            loss="log_loss",
+            shuffle=shuffle,
+            random_state=random_state,
+            tol=tol,
+            verbose=verbose,
+            warm_start=warm_start,
+            momentum=momentum,
+            nesterovs_momentum=nesterovs_momentum,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            beta_1=beta_1,
+            beta_2=beta_2,
+            epsilon=epsilon,
+            n_iter_no_change=n_iter_no_change,
+            max_fun=max_fun,
+            weight_init=weight_init,
+            rho=rho,
+            weight_decay=weight_decay,
+            decay_rate=decay_rate,
+            decay_steps=decay_steps,
+            dropout=dropout,
+            clip_value=clip_value,
+            clip_norm=clip_norm,
+            validation_interval=validation_interval,
+            early_stopping_metric=early_stopping_metric,
+            pretrained_layers=pretrained_layers,
+            frozen_layers=frozen_layers,
+        )
+        self.class_weight = class_weight
+
+    # -- targets -----------------------------------------------------------
+    def _validate_input(self, X, y, incremental, reset):
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse=["csr", "csc"],
+            multi_output=True,
+            dtype=(np.float64, np.float32),
+            reset=reset,
+        )
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        check_classification_targets(y)
+        return X, y
+
+    def _encode_targets(self, y, first_pass, incremental, dtype):
+        if first_pass and not incremental:
+            self._label_binarizer = LabelBinarizer().fit(y)
+            self.classes_ = self._label_binarizer.classes_
+        else:
+            classes = unique_labels(y)
+            if self.warm_start and not incremental:
+                if set(classes) != set(self.classes_):
+                    raise ValueError(
+                        "warm_start can only be used where `y` has the same classes as "
+                        f"in the previous call to fit. Previously got {self.classes_}, "
+                        f"`y` has {classes}"
+                    )
+            elif len(np.setdiff1d(classes, self.classes_, assume_unique=True)):
+                raise ValueError(
+                    f"`y` has classes not in `self.classes_`. `self.classes_` has "
+                    f"{self.classes_}. 'y' has {classes}."
+                )
+        return self._label_binarizer.transform(y).astype(dtype, copy=False)
+
+    def _loss_name(self):
+        if self._label_binarizer.y_type_ == "multiclass":
+            return "log_loss"
+        return "binary_log_loss"
+
+    def _extra_sample_weight(self, y, sample_weight):
+        if self.class_weight is None:
+            return sample_weight
+        weights = compute_sample_weight(self.class_weight, y)
+        return weights if sample_weight is None else weights * sample_weight
+
+    def _decode(self, P):
+        if self.n_outputs_ == 1:
+            P = P.ravel()
+        return self._label_binarizer.inverse_transform(P)
+
+    def _score_output(self, P, y, sample_weight):
+        return accuracy_score(y, self._decode(P), sample_weight=sample_weight)
+
+    # -- public API --------------------------------------------------------
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None,
+            sample_weight_val=None):
+        """Fit the model to X and y.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Class labels (a label-indicator matrix for multilabel).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sample.
+        X_val, y_val : array-like, default=None
+            Validation data, used instead of the ``validation_fraction`` split
+            for early stopping and to fill the validation history.
+        sample_weight_val : array-like of shape (n_val_samples,), default=None
+            Weights of the validation samples.
+
+        Returns
+        -------
+        self : MLPClassifier
+            The fitted estimator.
+        """
+        return self._fit(X, y, sample_weight, incremental=False, X_val=X_val,
+                         y_val=y_val, sample_weight_val=sample_weight_val)
+
+    @available_if(_first_order)
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, sample_weight=None, classes=None):
+        """Run one epoch over X and y.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,)
+            Class labels.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sample.
+        classes : array-like of shape (n_classes,), default=None
+            All classes; required on the first call.
+
+        Returns
+        -------
+        self : MLPClassifier
+            The updated estimator.
+        """
+        if _check_partial_fit_first_call(self, classes):
+            self._label_binarizer = LabelBinarizer()
+            if type_of_target(y).startswith("multilabel"):
+                self._label_binarizer.fit(y)
+            else:
+                self._label_binarizer.fit(classes)
+            for name in ("coefs_", "_theta"):
+                self.__dict__.pop(name, None)
+        if self.class_weight == "balanced":
+            raise ValueError(
+                "class_weight='balanced' is not supported by partial_fit: the class "
+                "frequencies of a single batch are not those of the data set; pass "
+                "a dict of class weights instead."
+            )
+        return self._fit(X, y, sample_weight, incremental=True)
+
+    def predict(self, X):
+        """Predict class labels for X.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input data.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Predicted classes.
+        """
+        check_is_fitted(self)
+        return self._decode(self._forward(X))
+
+    def predict_proba(self, X):
+        """Return class probabilities for X.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input data.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Probabilities, columns ordered as ``classes_``.
+        """
+        check_is_fitted(self)
+        P = self._forward(X)
+        if self.n_outputs_ == 1:
+            P = P.ravel()
+        if P.ndim == 1:
+            return np.vstack([1 - P, P]).T
+        return P
+
+    def predict_log_proba(self, X):
+        """Return the log of the class probabilities for X.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input data.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            ``log(predict_proba(X))``.
+        """
+        proba = self.predict_proba(X)
+        return np.log(proba, out=proba)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = True
+        return tags
+
+
+class MLPRegressor(RegressorMixin, BaseMLP):
+    """Multi-layer perceptron regressor with the deep-learning training toolbox.
+
+    A drop-in superset of :class:`sklearn.neural_network.MLPRegressor`; see
+    :class:`MLPClassifier` for the parameters they share.
+
+    Parameters
+    ----------
+    loss : {'squared_error', 'poisson'}, default='squared_error'
+        Half squared error summed over outputs (identity output), or half
+        Poisson deviance (exp output).
+    hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
+        Units of each hidden layer.
+    activation : str, default='relu'
+        Hidden-layer activation (see :class:`MLPClassifier`).
+    **kwargs
+        Every other parameter as in :class:`MLPClassifier` (``class_weight``
+        excepted), with the same defaults.
+
+    Attributes
+    ----------
+    coefs_, intercepts_, loss_, best_loss_, loss_curve_, validation_scores_, \
+best_validation_score_, history_, stop_reason_, t_, n_iter_, n_layers_, \
+n_outputs_, out_activation_, n_features_in_, feature_names_in_
+        As in :class:`MLPClassifier`; ``out_activation_`` is ``'identity'``
+        or ``'exp'``.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_regression
+    >>> from sknnopt import MLPRegressor
+    >>> X, y = make_regression(n_samples=200, n_features=5, noise=1.0,
+    ...                        random_state=0)
+    >>> reg = MLPRegressor(hidden_layer_sizes=(32,), solver="lbfgs",
+    ...                    max_iter=500, random_state=0).fit(X, y)
+    >>> round(reg.score(X, y), 2) >= 0.95
+    True
+    """
+
+    _parameter_constraints: dict = {
+        **BaseMLP._parameter_constraints,
+        "loss": [StrOptions({"squared_error", "poisson"})],
+    }
+
+    def __init__(
+        self,
+        loss="squared_error",
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        solver="adam",
+        alpha=0.0001,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.001,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+        weight_init="auto",
+        rho=0.9,
+        weight_decay=0.01,
+        decay_rate=0.9,
+        decay_steps=10,
+        dropout=0.0,
+        clip_value=None,
+        clip_norm=None,
+        validation_interval=1,
+        early_stopping_metric="score",
+        pretrained_layers=None,
+        frozen_layers=0,
+    ):
+        super().__init__(
+            hidden_layer_sizes=hidden_layer_sizes,
+            activation=activation,
+            solver=solver,
+            alpha=alpha,
+            batch_size=batch_size,
+            learning_rate=learning_rate,
+            learning_rate_init=learning_rate_init,
+            power_t=power_t,
+            max_iter=max_iter,
+            loss=loss,
+            shuffle=shuffle,
+            random_state=random_state,
+            tol=tol,
+            verbose=verbose,
+            warm_start=warm_start,
+            momentum=momentum,
+            nesterovs_momentum=nesterovs_momentum,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            beta_1=beta_1,
+            beta_2=beta_2,
+            epsilon=epsilon,
+            n_iter_no_change=n_iter_no_change,
+            max_fun=max_fun,
+            weight_init=weight_init,
+            rho=rho,
+            weight_decay=weight_decay,
+            decay_rate=decay_rate,
+            decay_steps=decay_steps,
+            dropout=dropout,
+            clip_value=clip_value,
+            clip_norm=clip_norm,
+            validation_interval=validation_interval,
+            early_stopping_metric=early_stopping_metric,
+            pretrained_layers=pretrained_layers,
+            frozen_layers=frozen_layers,
+        )
+
+    def _validate_input(self, X, y, incremental, reset):
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse=["csr", "csc"],
+            multi_output=True,
+            y_numeric=True,
+            dtype=(np.float64, np.float32),
+            reset=reset,
+        )
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        return X, y
+
+    def _encode_targets(self, y, first_pass, incremental, dtype):
+        Y = np.asarray(y, dtype=dtype)
+        if Y.ndim == 1:
+            Y = Y.reshape(-1, 1)
+        if self.loss == "poisson" and np.any(Y < 0):
+            raise ValueError("loss='poisson' requires non-negative targets y.")
+        return Y
+
+    def _loss_name(self):
+        return self.loss
+
+    def _score_output(self, P, y, sample_weight):
+        if P.shape[1] == 1:
+            P = P.ravel()
+        return r2_score(y, P, sample_weight=sample_weight)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None,
+            sample_weight_val=None):
+        """Fit the model to X and y.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sample.
+        X_val, y_val : array-like, default=None
+            Validation data, used instead of the ``validation_fraction`` split.
+        sample_weight_val : array-like of shape (n_val_samples,), default=None
+            Weights of the validation samples.
+
+        Returns
+        -------
+        self : MLPRegressor
+            The fitted estimator.
+        """
+        return self._fit(X, y, sample_weight, incremental=False, X_val=X_val,
+                         y_val=y_val, sample_weight_val=sample_weight_val)
+
+    @available_if(_first_order)
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, sample_weight=None):
+        """Run one epoch over X and y.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sample.
+
+        Returns
+        -------
+        self : MLPRegressor
+            The updated estimator.
+        """
+        return self._fit(X, y, sample_weight, incremental=True)
+
+    def predict(self, X):
+        """Predict targets for X.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input data.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            Predictions.
+        """
+        check_is_fitted(self)
+        P = self._forward(X)
+        if P.shape[1] == 1:
+            return P.ravel()
+        return P

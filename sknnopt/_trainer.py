@@ -1,0 +1,187 @@
+"""The first-order training loop: batches, gradient, transforms, optimiser, records."""
+
+import time
+import warnings
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+
+from ._batching import BatchStream
+from .callbacks import TrainingContext
+from .transforms import GradientTransform
+
+DIVERGENCE_ADVICE = (
+    "lower learning_rate_init, set clip_norm (e.g. clip_norm=1.0), "
+    "or scale the inputs (e.g. StandardScaler)"
+)
+
+
+@dataclass
+class Plan:
+    """Everything the loop needs besides the data.
+
+    ``schedule(epoch, samples_seen)`` returns the scheduled rate; the
+    optimiser and its ``state`` act on ``theta[offset:]``, the layers from
+    ``first_layer`` up.
+    """
+
+    network: Any
+    optimizer: Any
+    state: dict
+    schedule: Callable
+    batch_size: int
+    shuffle: bool
+    rng: np.random.Generator
+    first_layer: int = 0
+    transform: GradientTransform = GradientTransform()
+
+
+@dataclass
+class Outcome:
+    """What a call of :func:`train` did."""
+
+    stop_reason: str
+    n_epochs: int
+    samples_seen: int
+    loss: float
+    lr_scale: float = 1.0
+
+
+def _finite_outputs(network, theta, X, chunk=4096):
+    """Return True if the network's outputs on X are all finite."""
+    coefs, intercepts = network.layout.views(theta)
+    from ._network import predict
+
+    for start in range(0, X.shape[0], chunk):
+        P = predict(
+            coefs,
+            intercepts,
+            X[start : start + chunk],
+            network.activation_name,
+            network.loss.output_name,
+        )
+        if not np.isfinite(P).all():
+            return False
+    return True
+
+
+def train(
+    plan,
+    theta,
+    X,
+    Y,
+    sample_weight,
+    *,
+    max_epochs,
+    epoch0=0,
+    samples_seen=0,
+    lr_scale=1.0,
+    controllers=(),
+    history=None,
+    start_is_good=False,
+):
+    """Run up to ``max_epochs`` epochs of first-order training on ``theta``.
+
+    Divergence (a non-finite loss or parameters) and ``KeyboardInterrupt``
+    restore the parameters of the last good completed epoch. Raises
+    ValueError if training diverges before any good epoch exists.
+    """
+    network = plan.network
+    layout = network.layout
+    first = plan.first_layer
+    offset = layout.offset(first)
+    grad = np.zeros_like(theta)
+    trainable_grad, trainable_theta = grad[offset:], theta[offset:]
+    layer_slices = [layout.layer_slice(k) for k in range(first, layout.n_layers)]
+    n_layers = layout.n_layers
+    n = X.shape[0]
+    mean_weight = None if sample_weight is None else float(sample_weight.mean())
+    stream = BatchStream(X, Y, sample_weight, plan.batch_size, plan.shuffle, plan.rng)
+    ctx = TrainingContext(theta)
+    ctx.lr_scale = lr_scale
+    good = theta.copy()
+    have_good = start_is_good
+    stop_reason = "max_iter"
+    epoch_loss = np.nan
+    try:
+        for e in range(max_epochs):
+            t_start = time.perf_counter()
+            lr = plan.schedule(epoch0 + e, samples_seen) * ctx.lr_scale
+            ctx.lr = lr
+            total = 0.0
+            norm_sum = np.zeros(len(layer_slices))
+            steps = 0
+            for Xb, Yb, wb in stream.epoch():
+                nb = Xb.shape[0]
+                masks = network.draw_masks(plan.rng, nb, theta.dtype)
+                S = nb if wb is None else nb * mean_weight
+                loss, _ = network.loss_and_grad(
+                    theta, Xb, Yb, wb, masks, grad, first, normalizer=S
+                )
+                total += loss * nb
+                sq = [float(np.dot(grad[s], grad[s])) for s in layer_slices]
+                norm_sum += np.sqrt(sq)
+                steps += 1
+                plan.transform(trainable_grad, norm=float(np.sqrt(sum(sq))))
+                plan.optimizer.update(trainable_grad, plan.state, trainable_theta, lr)
+            samples_seen += n
+            epoch_loss = total / n
+            ctx.epoch = e + 1
+            if not (np.isfinite(epoch_loss) and np.isfinite(theta).all()):
+                stop_reason = "diverged"
+                break
+            norms = [float("nan")] * first + list(norm_sum / max(steps, 1))
+            record = {
+                "epoch": epoch0 + e + 1,
+                "loss": float(epoch_loss),
+                "learning_rate": float(lr),
+                "grad_norm": norms[:n_layers],
+                "time": time.perf_counter() - t_start,
+            }
+            stop = None
+            for controller in controllers:
+                reason = controller.on_epoch_end(ctx, record)
+                stop = stop or reason
+            if history is not None:
+                history.append(record)
+            np.copyto(good, theta)
+            have_good = True
+            if stop:
+                stop_reason = stop
+                break
+    except KeyboardInterrupt:
+        np.copyto(theta, good)
+        warnings.warn(
+            "Training interrupted by user: the weights of the last completed "
+            "epoch are kept.",
+            UserWarning,
+        )
+        return Outcome(
+            "interrupted", ctx.epoch, samples_seen, _last_loss(history), ctx.lr_scale
+        )
+
+    if stop_reason == "diverged":
+        n_done = ctx.epoch - 1
+        if not have_good:
+            raise ValueError(
+                "Training diverged (non-finite loss or weights) before any epoch "
+                f"completed with finite values: {DIVERGENCE_ADVICE}."
+            )
+        np.copyto(theta, good)
+        warnings.warn(
+            f"Training diverged at epoch {ctx.epoch}; the weights of the last "
+            f"finite epoch are kept. To avoid it, {DIVERGENCE_ADVICE}.",
+            UserWarning,
+        )
+        return Outcome("diverged", n_done, samples_seen, _last_loss(history), ctx.lr_scale)
+
+    for controller in controllers:
+        controller.on_train_end(ctx, stop_reason)
+    return Outcome(stop_reason, ctx.epoch, samples_seen, float(epoch_loss), ctx.lr_scale)
+
+
+def _last_loss(history):
+    if history is None or len(history) == 0:
+        return float("nan")
+    return history.last("loss")
