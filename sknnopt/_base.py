@@ -519,8 +519,9 @@ class BaseMLP(BaseEstimator, ABC):
         if not incremental or state is None or getattr(self, "_optimizer_key", None) != key:
             state = optimizer.init(self._theta[offset:], layout.weight_mask(offset))
             self._optimizer_state, self._optimizer_key = state, key
-        if not incremental:
+        if not incremental or first_pass:
             # schedules restart at every fit and continue across partial_fit
+            # (a first partial_fit call starts them too)
             self._schedule_epoch, self._schedule_samples = 0, 0
             self._lr_scale = 1.0
         schedule_fn = SCHEDULES[self.learning_rate]
@@ -596,7 +597,7 @@ class BaseMLP(BaseEstimator, ABC):
         self._lr_scale = outcome.lr_scale
         self._plateau = None if early_stopping else plateau
         self.n_iter_ = outcome.n_epochs
-        self.t_ += outcome.samples_seen - self._schedule_samples
+        self.t_ += outcome.n_epochs * X.shape[0]
         self._schedule_epoch += outcome.n_epochs
         self._schedule_samples = outcome.samples_seen
         self.loss_ = outcome.loss

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 import numpy as np
+import scipy.sparse as sp
 
 from ._batching import BatchStream
 from .callbacks import TrainingContext
@@ -66,6 +67,42 @@ def _finite_outputs(network, theta, X, chunk=4096):
     return True
 
 
+def _feature_bound(X):
+    """Return max |X| per feature, shape (n_features,), as float64."""
+    if sp.issparse(X):
+        return np.asarray(abs(X).max(axis=0).toarray(), dtype=np.float64).ravel()
+    return np.abs(X).max(axis=0).astype(np.float64)
+
+
+def _surely_finite_outputs(network, theta, x_bound):
+    """Return True if a cheap bound proves the outputs on the data are finite.
+
+    Pre-activations are bounded by |W|^T u + |b| layer by layer, from the
+    per-feature bound ``x_bound``; every registered hidden activation obeys
+    |f(z)| <= |z| + 1. False means "not proven", not "non-finite".
+    """
+    coefs, intercepts = network.layout.views(theta)
+    finfo = np.finfo(theta.dtype)
+    u = x_bound
+    with np.errstate(over="ignore", invalid="ignore"):
+        for k, (W, b) in enumerate(zip(coefs, intercepts)):
+            if k:
+                u = u + 1.0
+            u = np.abs(W).T @ u + np.abs(b)
+            if not np.all(u < finfo.max):
+                return False
+    if network.loss.output_name == "exp":
+        return bool(np.all(u < np.log(finfo.max)))
+    return True
+
+
+def _finite_on_data(network, theta, X, x_bound):
+    """Return True if the outputs on X are finite (bound first, forward if needed)."""
+    return _surely_finite_outputs(network, theta, x_bound) or _finite_outputs(
+        network, theta, X
+    )
+
+
 def train(
     plan,
     theta,
@@ -97,11 +134,13 @@ def train(
     n_layers = layout.n_layers
     n = X.shape[0]
     mean_weight = None if sample_weight is None else float(sample_weight.mean())
+    total_weight = None if sample_weight is None else float(sample_weight.sum())
     stream = BatchStream(X, Y, sample_weight, plan.batch_size, plan.shuffle, plan.rng)
     ctx = TrainingContext(theta)
     ctx.lr_scale = lr_scale
     good = theta.copy()
     have_good = start_is_good
+    x_bound = _feature_bound(X)
     stop_reason = "max_iter"
     epoch_loss = np.nan
     try:
@@ -125,10 +164,17 @@ def train(
                 steps += 1
                 plan.transform(trainable_grad, norm=float(np.sqrt(sum(sq))))
                 plan.optimizer.update(trainable_grad, plan.state, trainable_theta, lr)
-            samples_seen += n
+            # the schedule clock counts a row of weight w as w rows
+            samples_seen += n if sample_weight is None else total_weight
             epoch_loss = total / n
             ctx.epoch = e + 1
-            if not (np.isfinite(epoch_loss) and np.isfinite(theta).all()):
+            # the epoch's loss was computed before its last steps, so the
+            # weights it ends with must give finite outputs on their own
+            if not (
+                np.isfinite(epoch_loss)
+                and np.isfinite(theta).all()
+                and _finite_on_data(network, theta, X, x_bound)
+            ):
                 stop_reason = "diverged"
                 break
             norms = [float("nan")] * first + list(norm_sum / max(steps, 1))
@@ -165,8 +211,8 @@ def train(
         n_done = ctx.epoch - 1
         if not have_good:
             raise ValueError(
-                "Training diverged (non-finite loss or weights) before any epoch "
-                f"completed with finite values: {DIVERGENCE_ADVICE}."
+                "Training diverged (non-finite loss, weights or outputs) before any "
+                f"epoch completed with finite values: {DIVERGENCE_ADVICE}."
             )
         np.copyto(theta, good)
         warnings.warn(
