@@ -13,7 +13,8 @@ from numbers import Integral, Real
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, is_classifier
-from sklearn.exceptions import ConvergenceWarning
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
+from sklearn.frozen import FrozenEstimator
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
@@ -30,6 +31,7 @@ from .callbacks import PlateauMonitor, ProgressPrinter, ValidationEvaluator
 from .initializers import INITIALIZERS, initialize
 from .optimizers import OPTIMIZERS
 from .schedules import SCHEDULES
+from .semi_supervised import fit_semi_supervised
 from .transforms import GradientTransform
 
 FIRST_ORDER_SOLVERS = tuple(OPTIMIZERS)
@@ -80,6 +82,7 @@ class BaseMLP(BaseEstimator, ABC):
         "early_stopping_metric": [StrOptions({"score", "loss"})],
         "pretrained_layers": "no_validation",
         "frozen_layers": [Interval(Integral, 0, None, closed="left")],
+        "pretrain_max_iter": [Interval(Integral, 1, None, closed="left")],
     }
 
     @abstractmethod
@@ -121,6 +124,8 @@ class BaseMLP(BaseEstimator, ABC):
         early_stopping_metric,
         pretrained_layers,
         frozen_layers,
+        semi_supervised,
+        pretrain_max_iter,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -158,6 +163,8 @@ class BaseMLP(BaseEstimator, ABC):
         self.early_stopping_metric = early_stopping_metric
         self.pretrained_layers = pretrained_layers
         self.frozen_layers = frozen_layers
+        self.semi_supervised = semi_supervised
+        self.pretrain_max_iter = pretrain_max_iter
 
     # ------------------------------------------------------------------
     # hooks of the subclasses
@@ -299,16 +306,23 @@ class BaseMLP(BaseEstimator, ABC):
         if source is None:
             return []
         if hasattr(source, "get_params") or hasattr(source, "fit"):
-            inner = getattr(source, "frozen_estimator", None)
-            if type(source).__name__ == "FrozenEstimator":
-                inner = source.estimator
-            estimator = inner if inner is not None else source
+            estimator = source.estimator if isinstance(source, FrozenEstimator) else source
+            name = type(estimator).__name__
             if not hasattr(estimator, "coefs_"):
+                try:
+                    check_is_fitted(estimator)
+                except NotFittedError:
+                    raise ValueError(
+                        f"pretrained_layers is an unfitted {name}. clone (and so "
+                        "GridSearchCV and cross-validation) makes an unfitted copy of "
+                        "an estimator parameter: pass a fitted MLP wrapped in "
+                        "sklearn.frozen.FrozenEstimator, which clone keeps fitted."
+                    ) from None
                 raise ValueError(
-                    "pretrained_layers is an unfitted estimator. Pass a fitted MLP; "
-                    "to keep it fitted through clone (GridSearchCV, cross-validation), "
-                    "wrap it in sklearn.frozen.FrozenEstimator."
+                    "pretrained_layers must be a multi-layer perceptron (sknnopt or "
+                    f"sklearn.neural_network) or (coef, intercept) pairs, got {name}."
                 )
+            # all hidden layers, not the output layer (it belongs to the source task)
             return [
                 (np.asarray(W), np.asarray(b))
                 for W, b in zip(estimator.coefs_[:-1], estimator.intercepts_[:-1])
@@ -322,16 +336,24 @@ class BaseMLP(BaseEstimator, ABC):
             ) from exc
         return pairs
 
-    def _initialize(self, layout, dtype, rng):
-        """Allocate and initialise the flat parameters and the fit's records."""
+    def _initialize(self, layout, dtype, rng, pretrained=None):
+        """Allocate and initialise the flat parameters and the fit's records.
+
+        ``pretrained`` (pairs of arrays) replaces ``pretrained_layers`` when given.
+        """
         theta = np.empty(layout.size, dtype=dtype)
         initialize(layout, theta, rng, self.weight_init, self.activation)
         coefs, intercepts = layout.views(theta)
-        pairs = self._pretrained_pairs()
-        if len(pairs) > layout.n_layers - 1:
+        pairs = self._pretrained_pairs() if pretrained is None else pretrained
+        n_hidden = layout.n_layers - 1
+        if len(pairs) > n_hidden:
+            W, b = pairs[n_hidden]
             raise ValueError(
                 f"pretrained_layers has {len(pairs)} layers but the network has only "
-                f"{layout.n_layers - 1} hidden layers."
+                f"{n_hidden} hidden layers: pretrained layer {n_hidden} (coef shape "
+                f"{np.shape(W)}, intercept shape {np.shape(b)}) has no hidden layer "
+                f"to go to; the network's hidden layers have coef shapes "
+                f"{[coefs[k].shape for k in range(n_hidden)]}."
             )
         for k, (W, b) in enumerate(pairs):
             if W.shape != coefs[k].shape or b.shape != intercepts[k].shape:
@@ -353,14 +375,21 @@ class BaseMLP(BaseEstimator, ABC):
     # fitting
     def _fit(self, X, y, sample_weight=None, incremental=False, X_val=None, y_val=None,
              sample_weight_val=None):
-        """Fit, restoring the estimator as it was if anything fails."""
+        """Fit (semi-supervised when asked), restoring the estimator if anything fails."""
         saved = dict(self.__dict__)
         theta = getattr(self, "_theta", None)
         saved_theta = None if theta is None else theta.copy()
+        validation = dict(X_val=X_val, y_val=y_val, sample_weight_val=sample_weight_val)
         try:
-            return self._fit_unsafe(
-                X, y, sample_weight, incremental, X_val, y_val, sample_weight_val
-            )
+            if self.semi_supervised is None:
+                return self._fit_unsafe(X, y, sample_weight, incremental, **validation)
+            if incremental:
+                raise ValueError(
+                    f"semi_supervised={self.semi_supervised!r} is a procedure of fit; "
+                    "partial_fit trains on labeled samples only: set "
+                    "semi_supervised=None to use it."
+                )
+            return fit_semi_supervised(self, X, y, sample_weight, validation)
         except BaseException:
             self.__dict__.clear()
             self.__dict__.update(saved)
@@ -401,12 +430,16 @@ class BaseMLP(BaseEstimator, ABC):
             val_parts.append(None)
         return train_parts, val_parts
 
-    def _fit_unsafe(self, X, y, sample_weight, incremental, X_val, y_val, sample_weight_val):
+    def _fit_unsafe(self, X, y, sample_weight, incremental, X_val=None, y_val=None,
+                    sample_weight_val=None, pretrained=None, warm=False):
+        """One fit or partial_fit; ``warm`` forces a warm start, ``pretrained``
+        overrides ``pretrained_layers`` (both for semi-supervised rounds)."""
         hidden = self._hidden_sizes()
         rates = self._check_extra_params(len(hidden))
         if incremental and self.early_stopping:
             raise ValueError("partial_fit does not support early_stopping=True")
-        first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
+        continues = self.warm_start or warm or incremental
+        first_pass = not hasattr(self, "coefs_") or not continues
         X, y = self._validate_input(X, y, incremental, reset=first_pass)
         if not first_pass:
             X = X.astype(self._theta_dtype(), copy=False)
@@ -426,7 +459,7 @@ class BaseMLP(BaseEstimator, ABC):
         layout = Layout([X.shape[1]] + hidden + [Y.shape[1]])
         rng = self._make_rng()
         if first_pass:
-            self._initialize(layout, dtype, rng)
+            self._initialize(layout, dtype, rng, pretrained)
         else:
             self._sync_theta(layout, dtype)
         self.n_outputs_ = Y.shape[1]
@@ -632,7 +665,17 @@ class BaseMLP(BaseEstimator, ABC):
         scores = history.validation_scores
         if early_stopping:
             self.validation_scores_ = scores
-            self.best_validation_score_ = plateau.best_value if plateau else max(scores)
+            if plateau is not None and plateau.key == "val_loss":
+                # a score, as sklearn's: that of the restored best-loss evaluation
+                n = len(history)
+                best = [
+                    self.history_["val_score"][i]
+                    for i in range(n - self.n_iter_, n)
+                    if self.history_["val_loss"][i] == plateau.best_value
+                ]
+                self.best_validation_score_ = best[0] if best else None
+            else:
+                self.best_validation_score_ = plateau.best_value if plateau else max(scores)
             self.best_loss_ = None
         else:
             self.validation_scores_ = scores

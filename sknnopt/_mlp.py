@@ -1,5 +1,7 @@
 """MLPClassifier and MLPRegressor: target encoding, output decoding, predict."""
 
+from numbers import Integral, Real
+
 import numpy as np
 from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.metrics import accuracy_score, r2_score
@@ -16,6 +18,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._base import BaseMLP
 from ._compat import (
+    Interval,
     StrOptions,
     _check_partial_fit_first_call,
     _fit_context,
@@ -123,6 +126,23 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         Initial values of the lowest layers (transfer learning).
     frozen_layers : int, default=0
         Number of lowest layers that no solver updates.
+    semi_supervised : {'self_training', 'autoencoder'} or None, default=None
+        How samples labeled ``-1`` take part in ``fit`` (only when set; with
+        None, ``-1`` is an ordinary class). ``'self_training'``: rounds of
+        pseudo-labelling predictions with probability at least
+        ``self_training_threshold``; ``'autoencoder'``: the hidden layers are
+        first trained to reconstruct all of X.
+    self_training_threshold : float, default=0.75
+        Minimum predicted probability (inclusive) for a pseudo-label. Only
+        used when ``semi_supervised='self_training'``.
+    self_training_max_iter : int, default=10
+        Maximum self-training rounds. Only used with self-training.
+    self_training_fine_tune : bool, default=True
+        After the rounds, train once more on the true labels only. Only used
+        with self-training.
+    pretrain_max_iter : int, default=50
+        Epochs of autoencoder pretraining. Only used when
+        ``semi_supervised='autoencoder'``.
     class_weight : dict, 'balanced' or None, default=None
         Weights of the classes, multiplied into ``sample_weight``.
 
@@ -151,6 +171,14 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
     stop_reason_ : str
         ``'max_iter'``, ``'tol'``, ``'early_stopping'``, ``'diverged'`` or
         ``'interrupted'``.
+    transduction_ : ndarray of shape (n_samples,)
+        Self-training only: the label used for each training sample, -1 for
+        samples never labeled.
+    labeled_iter_ : ndarray of shape (n_samples,)
+        Self-training only: round in which each sample got its label (0 for
+        the original labels, -1 never).
+    n_pseudo_labeled_ : int
+        Self-training only: number of pseudo-labeled samples.
     t_ : int
         Number of training samples seen.
     n_iter_ : int
@@ -180,6 +208,10 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
     _parameter_constraints: dict = {
         **BaseMLP._parameter_constraints,
         "class_weight": [StrOptions({"balanced"}), dict, None],
+        "semi_supervised": [StrOptions({"self_training", "autoencoder"}), None],
+        "self_training_threshold": [Interval(Real, 0, 1, closed="both")],
+        "self_training_max_iter": [Interval(Integral, 0, None, closed="left")],
+        "self_training_fine_tune": ["boolean"],
     }
 
     def __init__(
@@ -220,6 +252,11 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         early_stopping_metric="score",
         pretrained_layers=None,
         frozen_layers=0,
+        semi_supervised=None,
+        self_training_threshold=0.75,
+        self_training_max_iter=10,
+        self_training_fine_tune=True,
+        pretrain_max_iter=50,
         class_weight=None,
     ):
         super().__init__(
@@ -259,7 +296,12 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
             early_stopping_metric=early_stopping_metric,
             pretrained_layers=pretrained_layers,
             frozen_layers=frozen_layers,
+            semi_supervised=semi_supervised,
+            pretrain_max_iter=pretrain_max_iter,
         )
+        self.self_training_threshold = self_training_threshold
+        self.self_training_max_iter = self_training_max_iter
+        self.self_training_fine_tune = self_training_fine_tune
         self.class_weight = class_weight
 
     # -- targets -----------------------------------------------------------
@@ -284,7 +326,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
             self.classes_ = self._label_binarizer.classes_
         else:
             classes = unique_labels(y)
-            if self.warm_start and not incremental:
+            if not incremental:  # a warm-started fit
                 if set(classes) != set(self.classes_):
                     raise ValueError(
                         "warm_start can only be used where `y` has the same classes as "
@@ -456,9 +498,15 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         Units of each hidden layer.
     activation : str, default='relu'
         Hidden-layer activation (see :class:`MLPClassifier`).
+    semi_supervised : {'autoencoder'} or None, default=None
+        With ``'autoencoder'``, samples whose target is NaN are unlabeled: the
+        hidden layers are first trained to reconstruct all of X for
+        ``pretrain_max_iter`` epochs, then the network on the labeled rows.
+    pretrain_max_iter : int, default=50
+        Epochs of autoencoder pretraining.
     **kwargs
         Every other parameter as in :class:`MLPClassifier` (``class_weight``
-        excepted), with the same defaults.
+        and the self-training ones excepted), with the same defaults.
 
     Attributes
     ----------
@@ -483,6 +531,7 @@ n_outputs_, out_activation_, n_features_in_, feature_names_in_
     _parameter_constraints: dict = {
         **BaseMLP._parameter_constraints,
         "loss": [StrOptions({"squared_error", "poisson"})],
+        "semi_supervised": [StrOptions({"autoencoder"}), None],
     }
 
     def __init__(
@@ -524,6 +573,8 @@ n_outputs_, out_activation_, n_features_in_, feature_names_in_
         early_stopping_metric="score",
         pretrained_layers=None,
         frozen_layers=0,
+        semi_supervised=None,
+        pretrain_max_iter=50,
     ):
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes,
@@ -562,6 +613,8 @@ n_outputs_, out_activation_, n_features_in_, feature_names_in_
             early_stopping_metric=early_stopping_metric,
             pretrained_layers=pretrained_layers,
             frozen_layers=frozen_layers,
+            semi_supervised=semi_supervised,
+            pretrain_max_iter=pretrain_max_iter,
         )
 
     def _validate_input(self, X, y, incremental, reset):

@@ -1,5 +1,6 @@
 """The first-order training loop: batches, gradient, transforms, optimiser, records."""
 
+import functools
 import time
 import warnings
 from dataclasses import dataclass
@@ -103,6 +104,18 @@ def _finite_on_data(network, theta, X, x_bound):
     )
 
 
+def _quiet_overflow(func):
+    """Silence NumPy overflow warnings: divergence is detected and reported."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        with np.errstate(over="ignore", invalid="ignore"):
+            return func(*args, **kwargs)
+
+    return wrapper
+
+
+@_quiet_overflow
 def train(
     plan,
     theta,
