@@ -6,12 +6,13 @@ attributes live here; target encoding and prediction decoding live in
 ``_mlp.py``.
 """
 
+import copy
 import warnings
 from abc import ABC, abstractmethod
 from numbers import Integral, Real
+from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.sparse as sp
 from sklearn.base import BaseEstimator, is_classifier
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.frozen import FrozenEstimator
@@ -20,25 +21,52 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from ._batching import resolve_batch_size
-from ._compat import Interval, Options, StrOptions, _check_sample_weight
+from ._compat import (
+    CallbackSupportMixin,
+    Interval,
+    Options,
+    StrOptions,
+    _check_sample_weight,
+)
 from ._history import History
 from ._layout import Layout
 from ._lbfgs import fit_lbfgs
 from ._network import Network, predict
-from ._trainer import DIVERGENCE_ADVICE, Plan, _finite_outputs, train
+from ._trainer import DIVERGENCE_ADVICE, Plan, _copy_state, _finite_outputs, train
 from .activations import ACTIVATIONS
-from .callbacks import PlateauMonitor, ProgressPrinter, ValidationEvaluator
+from .callbacks import (
+    PlateauMonitor,
+    ProgressPrinter,
+    SklearnCallbacks,
+    ValidationEvaluator,
+)
 from .initializers import INITIALIZERS, initialize
 from .optimizers import OPTIMIZERS
 from .schedules import SCHEDULES
-from .semi_supervised import fit_semi_supervised
+from .semi_supervised import (
+    check_partial_fit,
+    clear_fitted_attributes,
+    fit_semi_supervised,
+)
 from .transforms import GradientTransform
+
+if TYPE_CHECKING:
+    from sklearn.neural_network import MLPClassifier as SklearnMLPClassifier
+    from sklearn.neural_network import MLPRegressor as SklearnMLPRegressor
 
 FIRST_ORDER_SOLVERS = tuple(OPTIMIZERS)
 
+# state of scikit-learn's callback machinery during a fit: kept when a failed
+# fit restores the estimator, so that the callbacks are still torn down
+_CALLBACK_FIT_STATE = ("_callback_fit_ctx", "_skl_callbacks_to_teardown")
 
-class BaseMLP(BaseEstimator, ABC):
-    """Base class of the sknnopt multi-layer perceptrons; do not use directly."""
+
+class BaseMLP(CallbackSupportMixin, BaseEstimator, ABC):
+    """Base class of the sknnopt multi-layer perceptrons; do not use directly.
+
+    With scikit-learn >= 1.9, ``set_callbacks`` (``sklearn.callback``) makes
+    a fit a task whose subtasks are the epochs (L-BFGS: its iterations).
+    """
 
     _parameter_constraints: dict = {
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
@@ -195,8 +223,14 @@ class BaseMLP(BaseEstimator, ABC):
         if not hasattr(sizes, "__iter__"):
             sizes = [sizes]
         sizes = list(sizes)
-        if any(int(s) != s or s <= 0 for s in sizes):
-            raise ValueError(f"hidden_layer_sizes must be > 0, got {sizes}.")
+        try:
+            valid = all(int(s) == s and s > 0 for s in sizes)
+        except (TypeError, ValueError):  # e.g. nested lists or strings
+            valid = False
+        if not valid:
+            raise ValueError(
+                f"hidden_layer_sizes must be positive integers, got {self.hidden_layer_sizes!r}."
+            )
         return [int(s) for s in sizes]
 
     def _dropout_rates(self, n_hidden):
@@ -254,7 +288,9 @@ class BaseMLP(BaseEstimator, ABC):
     # ------------------------------------------------------------------
     # the flat parameter buffer behind coefs_ / intercepts_
     def __getstate__(self):
-        state = super().__getstate__()
+        # a copy: Python >= 3.11 hands back the live __dict__ (so pickling, or
+        # copy.copy by a callback, would strip _theta from the estimator itself)
+        state = dict(super().__getstate__())
         # views do not survive pickling: coefs_ and intercepts_ carry the values
         state.pop("_theta", None)
         return state
@@ -362,6 +398,15 @@ class BaseMLP(BaseEstimator, ABC):
                     f"{b.shape}, but layer {k} of this network needs {coefs[k].shape} "
                     f"and {intercepts[k].shape}."
                 )
+            try:
+                finite = np.isfinite(W).all() and np.isfinite(b).all()
+            except TypeError:  # not numbers
+                finite = False
+            if not finite:
+                raise ValueError(
+                    f"pretrained layer {k} must hold finite numbers (no NaN or infinity); "
+                    f"got coef dtype {W.dtype} and intercept dtype {b.dtype}."
+                )
             coefs[k][...] = W
             intercepts[k][...] = b
         self._theta, self._layout = theta, layout
@@ -379,34 +424,82 @@ class BaseMLP(BaseEstimator, ABC):
         saved = dict(self.__dict__)
         theta = getattr(self, "_theta", None)
         saved_theta = None if theta is None else theta.copy()
+        saved_training = _save_training_state(self)
         validation = dict(X_val=X_val, y_val=y_val, sample_weight_val=sample_weight_val)
         try:
+            # the fit task: its subtasks are the epochs (unknown in number when
+            # semi-supervised rounds each train); its hooks see the user's data,
+            # except with unlabeled markers that a scorer cannot take
+            fit_ctx = self._init_callback_context(
+                max_subtasks=None if self.semi_supervised else
+                1 if incremental else self.max_iter
+            )
+            task_data = {} if self.semi_supervised else dict(
+                X=X, y=y,
+                metadata=None if sample_weight is None else {"sample_weight": sample_weight},
+            )
+            fit_ctx.call_on_fit_task_begin(estimator=self, **task_data)
             if self.semi_supervised is None:
-                return self._fit_unsafe(X, y, sample_weight, incremental, **validation)
-            if incremental:
-                raise ValueError(
-                    f"semi_supervised={self.semi_supervised!r} is a procedure of fit; "
-                    "partial_fit trains on labeled samples only: set "
-                    "semi_supervised=None to use it."
-                )
-            return fit_semi_supervised(self, X, y, sample_weight, validation)
+                if not incremental:
+                    clear_fitted_attributes(self)
+                self._fit_unsafe(X, y, sample_weight, incremental, **validation)
+            elif incremental:
+                check_partial_fit(self)
+            else:
+                fit_semi_supervised(self, X, y, sample_weight, validation)
+            fit_ctx.call_on_fit_task_end(
+                estimator=self, reconstruction_attributes={}, **task_data
+            )
+            return self
         except BaseException:
+            live = {k: self.__dict__[k] for k in _CALLBACK_FIT_STATE if k in self.__dict__}
             self.__dict__.clear()
             self.__dict__.update(saved)
+            self.__dict__.update(live)
             if saved_theta is not None:
                 np.copyto(self._theta, saved_theta)
+            _restore_training_state(self, saved_training)
             raise
+
+    def _epoch_tasks(self, X, y, sample_weight):
+        """Return the controllers reporting epochs to scikit-learn callbacks (0 or 1)."""
+        if not getattr(self, "_skl_callbacks", None):
+            return []
+        return [
+            SklearnCallbacks(
+                self._callback_fit_ctx,
+                self,
+                X,
+                y,
+                None if sample_weight is None else {"sample_weight": sample_weight},
+                self._reconstruction_attributes,
+                task_name="iteration" if self.solver == "lbfgs" else "epoch",
+            )
+        ]
+
+    def _reconstruction_attributes(self, theta):
+        """Return the attributes that make a copy of self predict with ``theta``.
+
+        The copy gets its own flat buffer, so training it cannot touch self.
+        """
+        theta = theta.copy()
+        coefs, intercepts = self._layout.views(theta)
+        return {"_theta": theta, "coefs_": coefs, "intercepts_": intercepts}
 
     def _prepare_validation(self, X_val, y_val, sample_weight_val, dtype):
         if (X_val is None) != (y_val is None):
             raise ValueError("X_val and y_val must be given together.")
         if X_val is None:
+            if sample_weight_val is not None:
+                raise ValueError("sample_weight_val needs X_val and y_val.")
             return None
         X_val, y_val = self._validate_input(X_val, y_val, incremental=True, reset=False)
         X_val = X_val.astype(dtype, copy=False)
         Y_val = self._encode_targets(y_val, first_pass=False, incremental=True, dtype=dtype)
         if sample_weight_val is not None:
             sample_weight_val = _check_sample_weight(sample_weight_val, X_val, dtype=dtype)
+            if np.any(sample_weight_val < 0):
+                raise ValueError("Negative values in sample_weight_val are not allowed.")
         return X_val, Y_val, y_val, sample_weight_val
 
     def _split_validation(self, X, Y, y, sample_weight, rng):
@@ -469,15 +562,18 @@ class BaseMLP(BaseEstimator, ABC):
         self.out_activation_ = network.loss.output_name
 
         if self.solver == "lbfgs":
-            self._fit_lbfgs(network, X, Y, sample_weight)
+            tasks = self._epoch_tasks(X, y, sample_weight)
+            self._fit_lbfgs(network, X, Y, sample_weight, validation, tasks)
         else:
             if validation is None and self.early_stopping:
                 (X, Y, y, sample_weight), val = self._split_validation(
                     X, Y, y, sample_weight, rng
                 )
                 validation = (val[0], val[1], val[2], val[3])
+            tasks = self._epoch_tasks(X, y, sample_weight)
             self._fit_first_order(
-                network, X, Y, sample_weight, validation, incremental, first_pass, rng
+                network, X, Y, sample_weight, validation, incremental, first_pass, rng,
+                tasks,
             )
         if not _finite_outputs(network, self._theta, X):
             raise ValueError(
@@ -493,9 +589,14 @@ class BaseMLP(BaseEstimator, ABC):
             return theta.dtype
         return np.asarray(self.coefs_[0]).dtype
 
-    def _fit_lbfgs(self, network, X, Y, sample_weight):
+    def _fit_lbfgs(self, network, X, Y, sample_weight, validation=None, tasks=()):
         history = self._history
-        controllers = [ProgressPrinter()] if self.verbose else []
+        controllers = []
+        if validation is not None:
+            controllers.append(self._validation_evaluator(network, validation))
+        if self.verbose:
+            controllers.append(ProgressPrinter())
+        controllers.extend(tasks)
         n_before = len(history)
         n_iter, loss, reason = fit_lbfgs(
             network,
@@ -510,10 +611,12 @@ class BaseMLP(BaseEstimator, ABC):
             history=history,
             controllers=controllers,
         )
-        if not (np.isfinite(loss) and np.isfinite(self._theta).all()):
+        # (interrupted before the first iteration ends: no loss, starting weights)
+        finite_loss = np.isfinite(loss) or (reason == "interrupted" and len(history) == n_before)
+        if not (finite_loss and np.isfinite(self._theta).all()):
             raise ValueError(
-                "L-BFGS produced non-finite parameter weights or loss: "
-                f"{DIVERGENCE_ADVICE}."
+                "L-BFGS produced non-finite parameter weights or loss: scale the "
+                "inputs (e.g. StandardScaler) or increase alpha."
             )
         self.n_iter_ = n_iter
         self.loss_ = loss
@@ -542,7 +645,8 @@ class BaseMLP(BaseEstimator, ABC):
         }
 
     def _fit_first_order(
-        self, network, X, Y, sample_weight, validation, incremental, first_pass, rng
+        self, network, X, Y, sample_weight, validation, incremental, first_pass, rng,
+        tasks=(),
     ):
         layout = network.layout
         offset = layout.offset(self.frozen_layers)
@@ -578,14 +682,7 @@ class BaseMLP(BaseEstimator, ABC):
         controllers = []
         early_stopping = self.early_stopping and validation is not None
         if validation is not None:
-            Xv, Yv, yv, wv = validation
-            controllers.append(
-                ValidationEvaluator(
-                    score=lambda theta: self._validation_score(network, theta, Xv, yv, wv),
-                    loss=lambda theta: network.data_loss(theta, Xv, Yv, wv),
-                    interval=self.validation_interval,
-                )
-            )
+            controllers.append(self._validation_evaluator(network, validation))
         adaptive = self.learning_rate == "adaptive"
         if early_stopping:
             by_score = self.early_stopping_metric == "score"
@@ -612,6 +709,7 @@ class BaseMLP(BaseEstimator, ABC):
         controllers.append(plateau)
         if self.verbose:
             controllers.append(ProgressPrinter())
+        controllers.extend(tasks)
 
         outcome = train(
             plan,
@@ -642,6 +740,14 @@ class BaseMLP(BaseEstimator, ABC):
                 "and the optimization hasn't converged yet.",
                 ConvergenceWarning,
             )
+
+    def _validation_evaluator(self, network, validation):
+        Xv, Yv, yv, wv = validation
+        return ValidationEvaluator(
+            score=lambda theta: self._validation_score(network, theta, Xv, yv, wv),
+            loss=lambda theta: network.data_loss(theta, Xv, Yv, wv),
+            interval=self.validation_interval,
+        )
 
     def _batch_size(self, n_samples):
         if isinstance(self.batch_size, Integral) and self.batch_size > n_samples:
@@ -700,10 +806,59 @@ class BaseMLP(BaseEstimator, ABC):
             )
         return predict(self.coefs_, self.intercepts_, X, self.activation, self.out_activation_)
 
+    def to_sklearn(self) -> "SklearnMLPClassifier | SklearnMLPRegressor":
+        """Return a fitted ``sklearn.neural_network`` estimator predicting identically.
+
+        The exported model has the same layers, weights, activation, output
+        activation and classes (for deployment, or ONNX export through
+        skl2onnx). Hyperparameters scikit-learn lacks are left at its defaults.
+
+        Returns
+        -------
+        estimator : sklearn.neural_network.MLPClassifier or MLPRegressor
+            A fitted copy; later changes to this estimator do not affect it.
+
+        Raises
+        ------
+        NotFittedError
+            If this estimator is not fitted.
+        ValueError
+            If scikit-learn has no counterpart of the activation (``'leaky_relu'``).
+        """
+        from ._export import to_sklearn
+
+        return to_sklearn(self)
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
+
+
+def _save_training_state(est):
+    """Copy what training changes in place besides theta (``_fit`` restores it).
+
+    A shallow copy of ``__dict__`` keeps the same history, optimiser state and
+    plateau counters, which a failed call may already have changed.
+    """
+    history = est.__dict__.get("_history")
+    state = est.__dict__.get("_optimizer_state")
+    return {
+        "history": history,
+        "n_records": None if history is None else len(history),
+        "optimizer_state": None if state is None else _copy_state(state),
+        "plateau": copy.deepcopy(est.__dict__.get("_plateau")),
+    }
+
+
+def _restore_training_state(est, saved):
+    """Undo what a failed call did to the state saved by _save_training_state."""
+    if saved["history"] is not None:
+        saved["history"].truncate(saved["n_records"])
+    if "_optimizer_state" in est.__dict__:
+        est._optimizer_state = saved["optimizer_state"]
+    if "_plateau" in est.__dict__:
+        est._plateau = saved["plateau"]
 
 
 def _is_view_of(array, base):
