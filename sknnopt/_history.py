@@ -18,6 +18,11 @@ class History:
         for key in HISTORY_KEYS:
             self.records[key].append(record.get(key))
 
+    def truncate(self, n_epochs):
+        """Forget the epochs after the first ``n_epochs`` (a failed fit's)."""
+        for values in self.records.values():
+            del values[n_epochs:]
+
     def last(self, key):
         values = self.records[key]
         return values[-1] if values else None

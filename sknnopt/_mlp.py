@@ -1,5 +1,7 @@
 """MLPClassifier and MLPRegressor: target encoding, output decoding, predict."""
 
+from __future__ import annotations
+
 from numbers import Integral, Real
 
 import numpy as np
@@ -24,6 +26,8 @@ from ._compat import (
     _fit_context,
     validate_data,
 )
+from ._typing import ArrayLike, MatrixLike
+from .semi_supervised import check_partial_fit
 
 
 def _first_order(estimator):
@@ -78,7 +82,8 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
     tol : float, default=1e-4
         Improvement threshold of the convergence and early-stopping rules.
     verbose : bool, default=False
-        Print one line per epoch.
+        Print one line per epoch (lbfgs: per iteration): epoch, loss,
+        validation loss and score when evaluated, learning rate, seconds.
     warm_start : bool, default=False
         Continue from the previous fit's weights.
     momentum : float, default=0.9
@@ -169,8 +174,11 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         Per-epoch ``loss``, ``val_loss``, ``val_score``, ``learning_rate``,
         ``grad_norm`` (per layer) and ``time``.
     stop_reason_ : str
-        ``'max_iter'``, ``'tol'``, ``'early_stopping'``, ``'diverged'`` or
-        ``'interrupted'``.
+        ``'max_iter'``, ``'tol'``, ``'early_stopping'``, ``'diverged'``,
+        ``'interrupted'`` (KeyboardInterrupt: the last completed epoch's
+        weights are kept) or ``'callback'`` (a scikit-learn callback's
+        ``on_fit_task_end`` returned True; with early stopping the best
+        weights are restored, as at ``max_iter``).
     transduction_ : ndarray of shape (n_samples,)
         Self-training only: the label used for each training sample, -1 for
         samples never labeled.
@@ -179,6 +187,12 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         the original labels, -1 never).
     n_pseudo_labeled_ : int
         Self-training only: number of pseudo-labeled samples.
+    n_self_training_rounds_ : int
+        Self-training only: rounds that added pseudo-labels (at most
+        ``self_training_max_iter``).
+    autoencoder_loss_curve_ : list of float
+        ``semi_supervised='autoencoder'`` only: reconstruction loss per
+        pretraining epoch.
     t_ : int
         Number of training samples seen.
     n_iter_ : int
@@ -193,6 +207,14 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         Number of features seen in fit.
     feature_names_in_ : ndarray of shape (n_features_in_,)
         Feature names, when X had string column names.
+
+    Notes
+    -----
+    With scikit-learn >= 1.9, ``set_callbacks`` accepts the callbacks of
+    :mod:`sklearn.callback`: a fit is a task whose subtasks are the epochs
+    (lbfgs: its iterations), so ``ProgressBar`` advances once per epoch (set on
+    a ``GridSearchCV``, the bars of its fits nest under the search's) and
+    ``ScoringMonitor`` scores the network of every epoch on the training data.
 
     Examples
     --------
@@ -361,8 +383,16 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
 
     # -- public API --------------------------------------------------------
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None,
-            sample_weight_val=None):
+    def fit(
+        self,
+        X: MatrixLike,
+        y: ArrayLike,
+        sample_weight: ArrayLike | None = None,
+        *,
+        X_val: MatrixLike | None = None,
+        y_val: ArrayLike | None = None,
+        sample_weight_val: ArrayLike | None = None,
+    ) -> MLPClassifier:
         """Fit the model to X and y.
 
         Parameters
@@ -389,7 +419,13 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
 
     @available_if(_first_order)
     @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y, sample_weight=None, classes=None):
+    def partial_fit(
+        self,
+        X: MatrixLike,
+        y: ArrayLike,
+        sample_weight: ArrayLike | None = None,
+        classes: ArrayLike | None = None,
+    ) -> MLPClassifier:
         """Run one epoch over X and y.
 
         Parameters
@@ -408,23 +444,30 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         self : MLPClassifier
             The updated estimator.
         """
-        if _check_partial_fit_first_call(self, classes):
-            self._label_binarizer = LabelBinarizer()
-            if type_of_target(y).startswith("multilabel"):
-                self._label_binarizer.fit(y)
-            else:
-                self._label_binarizer.fit(classes)
-            for name in ("coefs_", "_theta"):
-                self.__dict__.pop(name, None)
+        # before the first-call bookkeeping, so that a refused call changes nothing
+        check_partial_fit(self)
         if self.class_weight == "balanced":
             raise ValueError(
                 "class_weight='balanced' is not supported by partial_fit: the class "
                 "frequencies of a single batch are not those of the data set; pass "
                 "a dict of class weights instead."
             )
-        return self._fit(X, y, sample_weight, incremental=True)
+        saved = dict(self.__dict__)
+        try:
+            if _check_partial_fit_first_call(self, classes):
+                self._label_binarizer = LabelBinarizer()
+                if type_of_target(y).startswith("multilabel"):
+                    self._label_binarizer.fit(y)
+                else:
+                    self._label_binarizer.fit(classes)
+            return self._fit(X, y, sample_weight, incremental=True)
+        except BaseException:
+            # a failed first call must not leave classes_ on an unfitted model
+            self.__dict__.clear()
+            self.__dict__.update(saved)
+            raise
 
-    def predict(self, X):
+    def predict(self, X: MatrixLike) -> np.ndarray:
         """Predict class labels for X.
 
         Parameters
@@ -440,7 +483,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         check_is_fitted(self)
         return self._decode(self._forward(X))
 
-    def predict_proba(self, X):
+    def predict_proba(self, X: MatrixLike) -> np.ndarray:
         """Return class probabilities for X.
 
         Parameters
@@ -461,7 +504,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
             return np.vstack([1 - P, P]).T
         return P
 
-    def predict_log_proba(self, X):
+    def predict_log_proba(self, X: MatrixLike) -> np.ndarray:
         """Return the log of the class probabilities for X.
 
         Parameters
@@ -476,6 +519,27 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         """
         proba = self.predict_proba(X)
         return np.log(proba, out=proba)
+
+    def score(
+        self, X: MatrixLike, y: ArrayLike, sample_weight: ArrayLike | None = None
+    ) -> float:
+        """Return the mean accuracy on X and y (subset accuracy for multilabel).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Test samples.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            True labels.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sample.
+
+        Returns
+        -------
+        score : float
+            Mean accuracy of ``self.predict(X)`` against ``y``.
+        """
+        return super().score(X, y, sample_weight=sample_weight)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -515,6 +579,9 @@ best_validation_score_, history_, stop_reason_, t_, n_iter_, n_layers_, \
 n_outputs_, out_activation_, n_features_in_, feature_names_in_
         As in :class:`MLPClassifier`; ``out_activation_`` is ``'identity'``
         or ``'exp'``.
+    autoencoder_loss_curve_ : list of float
+        ``semi_supervised='autoencoder'`` only: reconstruction loss per
+        pretraining epoch.
 
     Examples
     --------
@@ -649,8 +716,16 @@ n_outputs_, out_activation_, n_features_in_, feature_names_in_
         return r2_score(y, P, sample_weight=sample_weight)
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None,
-            sample_weight_val=None):
+    def fit(
+        self,
+        X: MatrixLike,
+        y: ArrayLike,
+        sample_weight: ArrayLike | None = None,
+        *,
+        X_val: MatrixLike | None = None,
+        y_val: ArrayLike | None = None,
+        sample_weight_val: ArrayLike | None = None,
+    ) -> MLPRegressor:
         """Fit the model to X and y.
 
         Parameters
@@ -676,7 +751,9 @@ n_outputs_, out_activation_, n_features_in_, feature_names_in_
 
     @available_if(_first_order)
     @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y, sample_weight=None):
+    def partial_fit(
+        self, X: MatrixLike, y: ArrayLike, sample_weight: ArrayLike | None = None
+    ) -> MLPRegressor:
         """Run one epoch over X and y.
 
         Parameters
@@ -695,7 +772,7 @@ n_outputs_, out_activation_, n_features_in_, feature_names_in_
         """
         return self._fit(X, y, sample_weight, incremental=True)
 
-    def predict(self, X):
+    def predict(self, X: MatrixLike) -> np.ndarray:
         """Predict targets for X.
 
         Parameters
@@ -713,3 +790,24 @@ n_outputs_, out_activation_, n_features_in_, feature_names_in_
         if P.shape[1] == 1:
             return P.ravel()
         return P
+
+    def score(
+        self, X: MatrixLike, y: ArrayLike, sample_weight: ArrayLike | None = None
+    ) -> float:
+        """Return the coefficient of determination R^2 of the predictions.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Test samples.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            True targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sample.
+
+        Returns
+        -------
+        score : float
+            R^2 of ``self.predict(X)`` against ``y``.
+        """
+        return super().score(X, y, sample_weight=sample_weight)

@@ -64,22 +64,33 @@ class Network:
         self.uses_dropout = any(p > 0 for p in rates)
         self._buffers = {}
         self._views = (None, None)
+        self._gviews = (None, None)
+        self._scratch = None
 
     # -- buffers -----------------------------------------------------------
     def _workspace(self, n, dtype):
-        """Return per-layer activation, delta and dropout buffers for n rows."""
+        """Return the scratch arrays of a forward/backward pass on n rows.
+
+        Per layer: activations ``A``, deltas ``D``, unmasked activations ``F``
+        (dropout layers only), dropout masks ``M`` and derivative scratch
+        ``work``; ``loss`` (three arrays shaped like the output) for the loss
+        value, ``ones`` (n,) for bias gradients, ``sw`` (n, 1) for weights.
+        """
         key = (n, np.dtype(dtype))
         ws = self._buffers.get(key)
         if ws is None:
             units = self.layout.layer_units[1:]
+            hidden = list(zip(units[:-1], self.dropout))
             ws = {
                 "A": [np.empty((n, u), dtype=dtype) for u in units],
                 "D": [np.empty((n, u), dtype=dtype) for u in units],
                 # unmasked activations: the derivative needs f(Z) itself
-                "F": [
-                    np.empty((n, u), dtype=dtype) if p > 0 else None
-                    for u, p in zip(units[:-1], self.dropout)
-                ],
+                "F": [np.empty((n, u), dtype=dtype) if p > 0 else None for u, p in hidden],
+                "M": [np.empty((n, u), dtype=dtype) if p > 0 else None for u, p in hidden],
+                "work": [np.empty((n, u), dtype=dtype) for u, _ in hidden],
+                "loss": [np.empty((n, units[-1]), dtype=dtype) for _ in range(3)],
+                "ones": np.ones(n, dtype=dtype),
+                "sw": np.empty((n, 1), dtype=dtype),
             }
             # keep at most the full-batch and the last-batch workspaces
             if len(self._buffers) >= 2:
@@ -94,18 +105,44 @@ class Network:
             self._views = (theta, views)
         return views
 
-    def draw_masks(self, rng, n, dtype):
-        """Return inverted-dropout masks (0 or 1/(1-p)) per hidden layer, or None."""
+    def _grad_views(self, grad):
+        cached_grad, views = self._gviews
+        if cached_grad is not grad:
+            views = self.layout.views(grad)
+            self._gviews = (grad, views)
+        return views
+
+    def _l2_scratch(self, dtype):
+        """Return a flat buffer as large as the largest weight matrix."""
+        buf = self._scratch
+        if buf is None or buf.dtype != dtype:
+            size = max(a * b for a, b in zip(self.layout.layer_units[:-1],
+                                             self.layout.layer_units[1:]))
+            buf = self._scratch = np.empty(size, dtype=dtype)
+        return buf
+
+    def draw_masks(self, rng, n, dtype, reuse=False):
+        """Return inverted-dropout masks (0 or 1/(1-p)) per hidden layer, or None.
+
+        With ``reuse``, the masks are drawn into the workspace for n rows and
+        are overwritten by the next draw of the same size (the training loop);
+        the draws are the same either way.
+        """
         if not self.uses_dropout:
             return None
+        buffers = self._workspace(n, dtype)["M"] if reuse else None
+        draw_dtype = np.float32 if dtype == np.float32 else np.float64
         masks = []
-        for u, p in zip(self.layout.layer_units[1:-1], self.dropout):
+        for k, (u, p) in enumerate(zip(self.layout.layer_units[1:-1], self.dropout)):
             if p <= 0:
                 masks.append(None)
                 continue
-            mask = rng.random((n, u), dtype=np.float32 if dtype == np.float32 else np.float64)
-            keep = mask >= p
-            mask[...] = keep
+            if buffers is not None and buffers[k].dtype == draw_dtype:
+                mask = rng.random(dtype=draw_dtype, out=buffers[k])
+            else:
+                mask = rng.random((n, u), dtype=draw_dtype)
+            # 1.0 where kept, 0.0 where dropped, then the inverted scale
+            np.greater_equal(mask, p, out=mask)
             mask *= 1.0 / (1.0 - p)
             masks.append(mask.astype(dtype, copy=False))
         return masks
@@ -115,21 +152,23 @@ class Network:
         """Return the list of layer outputs for X, output last (buffers reused)."""
         coefs, intercepts = self._layer_views(theta)
         ws = self._workspace(X.shape[0], theta.dtype)
+        outs = ws["A"]
+        hidden = self.activation.forward
         A = X
         last = self.layout.n_layers - 1
-        for k in range(self.layout.n_layers):
-            out = ws["A"][k]
-            _dot(A, coefs[k], out=out)
+        for k in range(last + 1):
+            out = outs[k]
+            if k or not sp.issparse(A):
+                np.matmul(A, coefs[k], out=out)
+            else:
+                _dot(A, coefs[k], out=out)
             out += intercepts[k]
             if k < last:
+                hidden(out)
                 mask = None if masks is None else masks[k]
                 if mask is not None:
-                    F = ws["F"][k]
-                    self.activation.forward(out)
-                    F[...] = out
+                    np.copyto(ws["F"][k], out)
                     out *= mask
-                else:
-                    self.activation.forward(out)
             else:
                 self.loss.output(out)
             A = out
@@ -174,43 +213,60 @@ class Network:
         P = ws["A"][-1]
         if normalizer is None:
             normalizer = n if sample_weight is None else float(sample_weight.sum())
-        data_term = self.loss.value(Y, P, sample_weight)
+        data_term = self.loss.value(Y, P, sample_weight, ws["loss"])
+        alpha = self.alpha
         penalty = 0.0
-        if self.alpha:
-            penalty = sum(float(np.dot(W.ravel(), W.ravel())) for W in coefs)
+        if alpha:
+            for W in coefs:
+                w = W.reshape(-1)
+                penalty += float(np.dot(w, w))
         if normalizer <= 0:
             # a batch with zero total weight carries no information
             grad[self.layout.offset(first_layer):] = 0
             return 0.0, grad
         inv_s = 1.0 / normalizer
-        J = (data_term + 0.5 * self.alpha * penalty) * inv_s
+        J = (data_term + 0.5 * alpha * penalty) * inv_s
 
-        gcoefs, gintercepts = self.layout.views(grad)
+        gcoefs, gintercepts = self._grad_views(grad)
+        # 1/S is folded into the output delta, so every gradient below
+        # comes out scaled with no extra pass
         delta = ws["D"][-1]
         np.subtract(P, Y, out=delta)
-        if sample_weight is not None:
-            delta *= sample_weight[:, None]
+        if sample_weight is None:
+            delta *= inv_s
+        else:
+            sw = ws["sw"]
+            np.multiply(sample_weight[:, None], inv_s, out=sw)
+            delta *= sw
+        ones = ws["ones"]
+        acts, deltas, works = ws["A"], ws["D"], ws["work"]
+        if alpha:
+            scratch = self._l2_scratch(theta.dtype)
+            l2 = alpha * inv_s
+        derivative = self.activation.derivative
         for k in range(self.layout.n_layers - 1, first_layer - 1, -1):
-            A_prev = X if k == 0 else ws["A"][k - 1]
+            A_prev = X if k == 0 else acts[k - 1]
             gW = gcoefs[k]
             if sp.issparse(A_prev):
                 gW[...] = A_prev.T @ delta
             else:
                 np.matmul(A_prev.T, delta, out=gW)
-            if self.alpha:
-                gW += self.alpha * coefs[k]
-            gW *= inv_s
-            np.sum(delta, axis=0, out=gintercepts[k])
-            gintercepts[k] *= inv_s
+            if alpha:
+                W = coefs[k]
+                tmp = scratch[: W.size].reshape(W.shape)
+                np.multiply(W, l2, out=tmp)
+                gW += tmp
+            # the bias gradient is the column sum of delta, as a matrix-vector product
+            np.matmul(ones, delta, out=gintercepts[k])
             if k > first_layer:
-                prev = ws["D"][k - 1]
+                prev = deltas[k - 1]
                 np.matmul(delta, coefs[k].T, out=prev)
                 mask = None if masks is None else masks[k - 1]
                 if mask is not None:
                     prev *= mask
-                    self.activation.derivative(ws["F"][k - 1], prev)
+                    derivative(ws["F"][k - 1], prev, works[k - 1])
                 else:
-                    self.activation.derivative(ws["A"][k - 1], prev)
+                    derivative(acts[k - 1], prev, works[k - 1])
                 delta = prev
         return J, grad
 

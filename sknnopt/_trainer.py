@@ -3,8 +3,9 @@
 import functools
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -134,8 +135,10 @@ def train(
     """Run up to ``max_epochs`` epochs of first-order training on ``theta``.
 
     Divergence (a non-finite loss or parameters) and ``KeyboardInterrupt``
-    restore the parameters of the last good completed epoch. Raises
-    ValueError if training diverges before any good epoch exists.
+    (also when raised by a controller) restore the parameters of the last good
+    completed epoch. Raises ValueError if training diverges before any good
+    epoch exists. Controllers get ``on_epoch_begin`` (if they have it) before
+    each epoch, ``on_epoch_end`` after it and ``on_train_end`` once at the end.
     """
     network = plan.network
     layout = network.layout
@@ -152,13 +155,21 @@ def train(
     ctx = TrainingContext(theta)
     ctx.lr_scale = lr_scale
     good = theta.copy()
+    # the optimiser state goes back with the weights: moments of a diverged
+    # epoch would poison every later step (partial_fit)
+    good_state = _copy_state(plan.state)
     have_good = start_is_good
     x_bound = _feature_bound(X)
     stop_reason = "max_iter"
     epoch_loss = np.nan
+    # the epoch-begin hook is optional in the controller protocol
+    begin_hooks = [c.on_epoch_begin for c in controllers if hasattr(c, "on_epoch_begin")]
+    n_good, good_samples = 0, samples_seen
     try:
         for e in range(max_epochs):
             t_start = time.perf_counter()
+            for begin in begin_hooks:
+                begin(ctx)
             lr = plan.schedule(epoch0 + e, samples_seen) * ctx.lr_scale
             ctx.lr = lr
             total = 0.0
@@ -205,39 +216,60 @@ def train(
             if history is not None:
                 history.append(record)
             np.copyto(good, theta)
+            _copy_state(plan.state, into=good_state)
             have_good = True
+            n_good, good_samples = e + 1, samples_seen
             if stop:
                 stop_reason = stop
                 break
     except KeyboardInterrupt:
-        np.copyto(theta, good)
-        warnings.warn(
-            "Training interrupted by user: the weights of the last completed "
-            "epoch are kept.",
-            UserWarning,
-        )
-        return Outcome(
-            "interrupted", ctx.epoch, samples_seen, _last_loss(history), ctx.lr_scale
-        )
+        # an interrupt inside a controller comes before the epoch's record: the
+        # epoch counts as not completed, like one interrupted mid-way
+        stop_reason = "interrupted"
 
-    if stop_reason == "diverged":
-        n_done = ctx.epoch - 1
-        if not have_good:
+    if stop_reason in ("diverged", "interrupted"):
+        if have_good or stop_reason == "interrupted":
+            # (interrupted before any epoch: the starting weights are kept)
+            np.copyto(theta, good)
+            _copy_state(good_state, into=plan.state)
+        for controller in controllers:
+            controller.on_train_end(ctx, stop_reason)
+        if stop_reason == "interrupted":
+            warnings.warn(
+                "Training interrupted by user: the weights of the last completed "
+                "epoch are kept.",
+                UserWarning,
+            )
+        elif not have_good:
             raise ValueError(
                 "Training diverged (non-finite loss, weights or outputs) before any "
                 f"epoch completed with finite values: {DIVERGENCE_ADVICE}."
             )
-        np.copyto(theta, good)
-        warnings.warn(
-            f"Training diverged at epoch {ctx.epoch}; the weights of the last "
-            f"finite epoch are kept. To avoid it, {DIVERGENCE_ADVICE}.",
-            UserWarning,
+        else:
+            warnings.warn(
+                f"Training diverged at epoch {epoch0 + n_good + 1}; the weights of the "
+                f"last finite epoch are kept. To avoid it, {DIVERGENCE_ADVICE}.",
+                UserWarning,
+            )
+        return Outcome(
+            stop_reason, n_good, good_samples, _last_loss(history), ctx.lr_scale
         )
-        return Outcome("diverged", n_done, samples_seen, _last_loss(history), ctx.lr_scale)
 
     for controller in controllers:
         controller.on_train_end(ctx, stop_reason)
     return Outcome(stop_reason, ctx.epoch, samples_seen, float(epoch_loss), ctx.lr_scale)
+
+
+def _copy_state(state, into=None):
+    """Copy an optimiser state (dict of arrays and numbers) into ``into``, or anew."""
+    if into is None:
+        return {k: v.copy() if isinstance(v, np.ndarray) else v for k, v in state.items()}
+    for key, value in state.items():
+        if isinstance(value, np.ndarray):
+            np.copyto(into[key], value)
+        else:
+            into[key] = value
+    return into
 
 
 def _last_loss(history):

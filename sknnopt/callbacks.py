@@ -2,7 +2,10 @@
 training (by returning a stop reason) or cut the learning rate.
 
 A controller has ``on_epoch_end(ctx, record)`` returning None or a stop
-reason, and ``on_train_end(ctx, stop_reason)``. ``ctx`` is the trainer's
+reason, and ``on_train_end(ctx, stop_reason)``, called once however training
+ends (diverged and interrupted included). ``on_epoch_begin(ctx)`` is an
+optional hook called before each epoch's first step (L-BFGS: before each
+iteration's first evaluation). ``ctx`` is the trainer's
 :class:`TrainingContext`; ``record`` is the epoch's history record, which a
 controller may fill in (the validation entries).
 """
@@ -140,6 +143,7 @@ class PlateauMonitor:
         if self.keep_best and self.best_theta is not None and stop_reason in (
             "early_stopping",
             "max_iter",
+            "callback",
         ):
             np.copyto(ctx.theta, self.best_theta)
 
@@ -160,3 +164,66 @@ class ProgressPrinter:
 
     def on_train_end(self, ctx, stop_reason):
         pass
+
+
+class SklearnCallbacks:
+    """Report each epoch to scikit-learn callbacks as a subtask of the fit task.
+
+    ``sklearn.callback.ProgressBar`` then advances once per epoch, and
+    callbacks asking for a ``fitted_estimator`` (``ScoringMonitor``) get one
+    predicting with the weights of that moment. A callback whose
+    ``on_fit_task_end`` returns True stops training with reason
+    ``'callback'``.
+
+    Parameters
+    ----------
+    fit_context : sklearn.callback.CallbackContext
+        The context of the estimator's fit task.
+    estimator : estimator
+        The estimator being fitted (passed to the hooks).
+    X, y : arrays
+        The training data of the epochs.
+    metadata : dict or None
+        ``{'sample_weight': ...}`` when the training samples are weighted.
+    reconstruction_attributes : callable
+        ``reconstruction_attributes(theta)`` -> dict of the fitted attributes
+        of an estimator predicting with ``theta``; only called when a callback
+        asks for a ``fitted_estimator``.
+    task_name : str
+    """
+
+    def __init__(self, fit_context, estimator, X, y, metadata, reconstruction_attributes,
+                 task_name="epoch"):
+        self.fit_context = fit_context
+        self.estimator = estimator
+        self.X, self.y, self.metadata = X, y, metadata
+        self.reconstruction_attributes = reconstruction_attributes
+        self.task_name = task_name
+        self._task = None
+
+    def _hook_args(self, ctx):
+        return dict(
+            estimator=self.estimator,
+            X=self.X,
+            y=self.y,
+            metadata=self.metadata,
+            # evaluated lazily, and only if a callback wants a fitted estimator
+            reconstruction_attributes=lambda: self.reconstruction_attributes(ctx.theta),
+        )
+
+    def on_epoch_begin(self, ctx):
+        self._task = self.fit_context.subcontext(task_name=self.task_name)
+        self._task.call_on_fit_task_begin(**self._hook_args(ctx))
+
+    def on_epoch_end(self, ctx, record):
+        task, self._task = self._task, None
+        if task is not None and task.call_on_fit_task_end(**self._hook_args(ctx)):
+            return "callback"
+        return None
+
+    def on_train_end(self, ctx, stop_reason):
+        # an epoch begun but not completed (divergence, interrupt, the last
+        # L-BFGS evaluations) ends as an empty task, so every begin has its end
+        if self._task is not None:
+            self._task.call_on_fit_task_end(estimator=self.estimator)
+            self._task = None

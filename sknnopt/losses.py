@@ -6,8 +6,8 @@ cross-entropy, identity + squared error, exp + Poisson deviance), so the
 output-layer delta is shared and only the value differs.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 from scipy.special import expit, xlogy
@@ -55,6 +55,51 @@ def _poisson(Y, P):
     return (xlogy(Y, Y / P) - Y + P).sum(axis=1)
 
 
+# The same losses summed over a batch, written into preallocated buffers
+# ``work`` (three arrays shaped like P) so a training step allocates nothing.
+# Each gives the same elementwise values as its per-sample twin above.
+def _weighted_sum(E, sample_weight):
+    if sample_weight is None:
+        return float(E.sum())
+    return float(np.dot(sample_weight, E).sum())
+
+
+def _log_loss_total(Y, P, sample_weight, work):
+    E = work[0]
+    eps = np.finfo(P.dtype).eps
+    np.clip(P, eps, 1 - eps, out=E)
+    xlogy(Y, E, out=E)
+    return -_weighted_sum(E, sample_weight)
+
+
+def _binary_log_loss_total(Y, P, sample_weight, work):
+    E, F, G = work
+    eps = np.finfo(P.dtype).eps
+    np.clip(P, eps, 1 - eps, out=E)
+    np.subtract(1, E, out=F)
+    np.subtract(1, Y, out=G)
+    xlogy(G, F, out=F)
+    xlogy(Y, E, out=E)
+    E += F
+    return -_weighted_sum(E, sample_weight)
+
+
+def _squared_error_total(Y, P, sample_weight, work):
+    E = work[0]
+    np.subtract(P, Y, out=E)
+    E *= E
+    return 0.5 * _weighted_sum(E, sample_weight)
+
+
+def _poisson_total(Y, P, sample_weight, work):
+    E = work[0]
+    np.divide(Y, P, out=E)
+    xlogy(Y, E, out=E)
+    E -= Y
+    E += P
+    return _weighted_sum(E, sample_weight)
+
+
 @dataclass(frozen=True)
 class Loss:
     """A loss and its output activation.
@@ -69,14 +114,23 @@ class Loss:
     output_name : str
         Name of the output activation as scikit-learn spells it
         (``out_activation_``).
+    total : callable or None
+        ``total(Y, P, sample_weight, work)`` returns the (weighted) sum of the
+        per-sample losses computed in the scratch arrays ``work``.
     """
 
     output: Callable
     per_sample: Callable
     output_name: str
+    total: Callable = None
 
-    def value(self, Y, P, sample_weight=None):
-        """Return the (weighted) sum of the per-sample losses."""
+    def value(self, Y, P, sample_weight=None, work=None):
+        """Return the (weighted) sum of the per-sample losses.
+
+        ``work`` (three scratch arrays shaped like P) avoids every allocation.
+        """
+        if work is not None and self.total is not None:
+            return self.total(Y, P, sample_weight, work)
         losses = self.per_sample(Y, P)
         if sample_weight is None:
             return float(losses.sum())
@@ -84,10 +138,12 @@ class Loss:
 
 
 LOSSES = {
-    "log_loss": Loss(_softmax, _log_loss, "softmax"),
-    "binary_log_loss": Loss(_logistic, _binary_log_loss, "logistic"),
-    "squared_error": Loss(_identity, _squared_error, "identity"),
-    "poisson": Loss(_exp, _poisson, "exp"),
+    "log_loss": Loss(_softmax, _log_loss, "softmax", _log_loss_total),
+    "binary_log_loss": Loss(
+        _logistic, _binary_log_loss, "logistic", _binary_log_loss_total
+    ),
+    "squared_error": Loss(_identity, _squared_error, "identity", _squared_error_total),
+    "poisson": Loss(_exp, _poisson, "exp", _poisson_total),
 }
 
 OUTPUT_ACTIVATIONS = {loss.output_name: loss.output for loss in LOSSES.values()}

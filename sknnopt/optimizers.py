@@ -6,9 +6,41 @@ its state (a dict of arrays), ``update(grad, state, theta, lr)`` moves
 allocates nothing.
 """
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.linalg import blas
+
+_AXPY = {np.dtype(np.float32): blas.saxpy, np.dtype(np.float64): blas.daxpy}
+
+# Elementwise passes over long vectors run at cache speed only when the
+# vectors fit in L2; a step is done in blocks of this many elements (measured
+# on Adam with 535k float32 parameters: 1.14 ms unblocked, 0.84 ms in blocks
+# of 65536; on 60k parameters one block is as fast as any split).
+BLOCK = 65536
+
+
+def _blocks(n):
+    """Return slices covering range(n) in blocks of BLOCK elements."""
+    if n <= 2 * BLOCK:
+        return (slice(None),)
+    return tuple(slice(i, min(i + BLOCK, n)) for i in range(0, n, BLOCK))
+
+
+def axpy(a, x, y):
+    """y += a * x in place on a 1-D vector, in one pass (BLAS axpy).
+
+    ``a`` is a Python float. Falls back to NumPy for other dtypes or layouts.
+    """
+    f = _AXPY.get(y.dtype)
+    if f is not None and y.flags.c_contiguous and y.ndim == 1 and y.size:
+        out = f(x, y, a=a)
+        if out is not y:  # f2py made a copy: keep the in-place contract
+            y[...] = out
+    else:
+        y += a * x
+    return y
 
 
 @dataclass(frozen=True)
@@ -23,23 +55,25 @@ class SGD:
     nesterov: bool = True
 
     def init(self, theta, weight_mask=None):
-        return {"velocity": np.zeros_like(theta), "tmp": np.empty_like(theta)}
+        return {"velocity": np.zeros_like(theta)}
 
     def update(self, grad, state, theta, lr):
+        lr = float(lr)
         if self.momentum == 0:
-            np.multiply(grad, -lr, out=state["tmp"])
-            theta += state["tmp"]
+            axpy(-lr, grad, theta)
             return
-        v, tmp = state["velocity"], state["tmp"]
-        np.multiply(grad, -lr, out=tmp)
-        v *= self.momentum
-        v += tmp
-        if self.nesterov:
-            # step = momentum * v_new - lr * g
-            tmp += self.momentum * v
-            theta += tmp
-        else:
-            theta += v
+        mu = float(self.momentum)
+        v = state["velocity"]
+        for b in _blocks(theta.shape[0]):
+            vb, gb, tb = v[b], grad[b], theta[b]
+            vb *= mu
+            axpy(-lr, gb, vb)
+            if self.nesterov:
+                # step = momentum * v_new - lr * g
+                axpy(mu, vb, tb)
+                axpy(-lr, gb, tb)
+            else:
+                axpy(1.0, vb, tb)
 
 
 @dataclass(frozen=True)
@@ -54,15 +88,16 @@ class RMSProp:
 
     def update(self, grad, state, theta, lr):
         sq, tmp = state["sq"], state["tmp"]
-        np.multiply(grad, grad, out=tmp)
-        tmp *= 1.0 - self.rho
-        sq *= self.rho
-        sq += tmp
-        np.sqrt(sq, out=tmp)
-        tmp += self.epsilon
-        np.divide(grad, tmp, out=tmp)
-        tmp *= -lr
-        theta += tmp
+        rho, eps, lr = float(self.rho), float(self.epsilon), float(lr)
+        for b in _blocks(theta.shape[0]):
+            sb, tb, gb = sq[b], tmp[b], grad[b]
+            np.multiply(gb, gb, out=tb)
+            sb *= rho
+            axpy(1.0 - rho, tb, sb)
+            np.sqrt(sb, out=tb)
+            tb += eps
+            np.divide(gb, tb, out=tb)
+            axpy(-lr, tb, theta[b])
 
 
 @dataclass(frozen=True)
@@ -76,13 +111,15 @@ class AdaGrad:
 
     def update(self, grad, state, theta, lr):
         G, tmp = state["sum_sq"], state["tmp"]
-        np.multiply(grad, grad, out=tmp)
-        G += tmp
-        np.sqrt(G, out=tmp)
-        tmp += self.epsilon
-        np.divide(grad, tmp, out=tmp)
-        tmp *= -lr
-        theta += tmp
+        eps, lr = float(self.epsilon), float(lr)
+        for b in _blocks(theta.shape[0]):
+            Gb, tb, gb = G[b], tmp[b], grad[b]
+            np.multiply(gb, gb, out=tb)
+            Gb += tb
+            np.sqrt(Gb, out=tb)
+            tb += eps
+            np.divide(gb, tb, out=tb)
+            axpy(-lr, tb, theta[b])
 
 
 @dataclass(frozen=True)
@@ -110,19 +147,25 @@ class Adam:
         state["t"] += 1
         t = state["t"]
         m, v, tmp = state["m"], state["v"], state["tmp"]
-        m *= self.beta_1
-        m += (1.0 - self.beta_1) * grad
-        np.multiply(grad, grad, out=tmp)
-        tmp *= 1.0 - self.beta_2
-        v *= self.beta_2
-        v += tmp
-        # sqrt(v_hat) + eps, then the bias-corrected first moment on top
-        np.sqrt(v, out=tmp)
-        tmp *= 1.0 / np.sqrt(1.0 - self.beta_2**t)
-        tmp += self.epsilon
-        np.divide(m, tmp, out=tmp)
-        tmp *= -lr / (1.0 - self.beta_1**t)
-        theta += tmp
+        b1, b2 = float(self.beta_1), float(self.beta_2)
+        # m_hat / (sqrt(v_hat) + eps) = m / (sqrt(v) + eps c2) * c2 / (1 - b1^t)
+        # with c2 = sqrt(1 - b2^t): the bias corrections become two scalars.
+        # Python floats throughout: a NumPy float64 scalar would turn every
+        # float32 pass into a slower float64 loop with casts.
+        c2 = math.sqrt(1.0 - b2**t)
+        step = -float(lr) * c2 / (1.0 - b1**t)
+        eps = float(self.epsilon) * c2
+        for b in _blocks(theta.shape[0]):
+            mb, vb, tb, gb = m[b], v[b], tmp[b], grad[b]
+            mb *= b1
+            axpy(1.0 - b1, gb, mb)
+            np.multiply(gb, gb, out=tb)
+            vb *= b2
+            axpy(1.0 - b2, tb, vb)
+            np.sqrt(vb, out=tb)
+            tb += eps
+            np.divide(mb, tb, out=tb)
+            axpy(step, tb, theta[b])
 
 
 @dataclass(frozen=True)
@@ -145,8 +188,7 @@ class AdamW(Adam):
         super().update(grad, state, theta, lr)
         tmp = state["tmp"]
         np.multiply(theta, state["decay"], out=tmp)
-        tmp *= -lr * self.weight_decay
-        theta += tmp
+        axpy(-float(lr) * float(self.weight_decay), tmp, theta)
 
 
 def _sgd(p):

@@ -14,11 +14,41 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import is_classifier
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils import check_array, check_consistent_length
+from sklearn.utils import check_array, check_consistent_length, column_or_1d
 
 from ._compat import _check_sample_weight, validate_data
 
 UNLABELED = -1
+
+# what a semi-supervised fit records; a later cold fit drops them so that they
+# always describe the current model
+FITTED_ATTRIBUTES = (
+    "transduction_",
+    "labeled_iter_",
+    "n_pseudo_labeled_",
+    "n_self_training_rounds_",
+    "autoencoder_loss_curve_",
+)
+
+
+def clear_fitted_attributes(estimator):
+    """Drop the attributes of an earlier semi-supervised fit."""
+    for name in FITTED_ATTRIBUTES:
+        estimator.__dict__.pop(name, None)
+
+
+def check_partial_fit(estimator):
+    """Raise a ValueError when ``semi_supervised`` is set: it is a procedure of fit.
+
+    Called before partial_fit touches the estimator, so a refused call changes
+    nothing.
+    """
+    if estimator.semi_supervised is not None:
+        raise ValueError(
+            f"semi_supervised={estimator.semi_supervised!r} is a procedure of fit; "
+            "partial_fit trains on labeled samples only: set semi_supervised=None "
+            "to use it."
+        )
 
 
 def _labeled_mask(estimator, y):
@@ -30,10 +60,16 @@ def _labeled_mask(estimator, y):
                 "semi_supervised needs a 1-D target: multilabel and multi-output "
                 "targets are not supported."
             )
-        if y.dtype.kind in "OUS":
-            return np.array([not (isinstance(v, (int, np.integer)) and v == -1)
-                             for v in y])
-        return y != UNLABELED
+        if y.dtype.kind in "US":
+            # a list mixing strings and -1 becomes strings, where -1 is '-1'
+            raise ValueError(
+                "semi_supervised got string labels, which cannot hold the unlabeled "
+                "marker -1: pass y as an object array (e.g. "
+                "np.array(labels, dtype=object)) with the integer -1 for unlabeled "
+                "samples."
+            )
+        # elementwise also for object arrays: strings are never the marker
+        return np.asarray(y != UNLABELED, dtype=bool)
     y = np.asarray(y, dtype=float)
     finite_or_nan = np.isfinite(y) | np.isnan(y)
     if not np.all(finite_or_nan):
@@ -52,6 +88,8 @@ def _validate(estimator, X, y, sample_weight):
     )
     if is_classifier(estimator):
         y = check_array(y, ensure_2d=False, dtype=None, ensure_all_finite=True)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
     else:
         y = check_array(y, ensure_2d=False, dtype=np.float64,
                         ensure_all_finite="allow-nan")
@@ -75,7 +113,10 @@ def _rows(A, mask):
 def fit_semi_supervised(estimator, X, y, sample_weight, fit_kwargs):
     """Fit ``estimator`` with its ``semi_supervised`` procedure; return it."""
     X, y, sample_weight, labeled = _validate(estimator, X, y, sample_weight)
-    names = getattr(estimator, "feature_names_in_", None)
+    clear_fitted_attributes(estimator)
+    # the inner fits and predictions see plain arrays: without the names for
+    # now, so that they neither drop nor warn about them
+    names = estimator.__dict__.pop("feature_names_in_", None)
     if estimator.semi_supervised == "autoencoder":
         _fit_autoencoder(estimator, X, y, sample_weight, labeled, fit_kwargs)
     else:
@@ -97,7 +138,10 @@ def _fit_autoencoder(estimator, X, y, sample_weight, labeled, fit_kwargs):
         )
     hidden = estimator._hidden_sizes()
     pairs = []
-    if hidden:
+    # warm start takes precedence over pretraining, as over pretrained_layers
+    continues = estimator.warm_start and hasattr(estimator, "coefs_")
+    estimator.autoencoder_loss_curve_ = []
+    if hidden and not continues:
         target = X.toarray() if sp.issparse(X) else X
         autoencoder = MLPRegressor(
             hidden_layer_sizes=hidden,
@@ -107,6 +151,9 @@ def _fit_autoencoder(estimator, X, y, sample_weight, labeled, fit_kwargs):
             batch_size=estimator.batch_size,
             learning_rate=estimator.learning_rate,
             learning_rate_init=estimator.learning_rate_init,
+            power_t=estimator.power_t,
+            decay_rate=estimator.decay_rate,
+            decay_steps=estimator.decay_steps,
             max_iter=estimator.pretrain_max_iter,
             shuffle=estimator.shuffle,
             random_state=estimator.random_state,
@@ -124,6 +171,7 @@ def _fit_autoencoder(estimator, X, y, sample_weight, labeled, fit_kwargs):
             clip_value=estimator.clip_value,
             clip_norm=estimator.clip_norm,
             max_fun=estimator.max_fun,
+            verbose=estimator.verbose,
         )
         with warnings.catch_warnings():
             # a fixed pretraining budget is the point, not convergence

@@ -133,7 +133,7 @@ def test_batches_are_contiguous_views_of_one_shuffled_buffer():
 def test_without_shuffle_batches_are_views_of_the_data():
     X, Y, w = _data()
     stream = BatchStream(X, Y, w, 5, False, np.random.default_rng(0))
-    for Xb, Yb, wb in stream.epoch():
+    for Xb, Yb, _ in stream.epoch():
         assert np.shares_memory(Xb, X) and np.shares_memory(Yb, Y)
 
 

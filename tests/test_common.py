@@ -1,6 +1,5 @@
 """scikit-learn's estimator checks on both estimators in many configurations."""
 
-import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sknnopt import MLPClassifier, MLPRegressor

@@ -75,7 +75,7 @@ def check_gradient(net, theta, X, Y, start=0, **kwargs):
     return J, grad
 
 
-PAIRS = [(a, l) for a in sorted(ACTIVATIONS) for l in sorted(LOSSES)]
+PAIRS = [(a, loss) for a in sorted(ACTIVATIONS) for loss in sorted(LOSSES)]
 
 
 @pytest.mark.parametrize("activation, loss", PAIRS)

@@ -324,7 +324,7 @@ def test_partial_fit_exists_only_for_first_order_solvers(cls):
     est = cls(solver="lbfgs")
     assert not hasattr(est, "partial_fit")
     with pytest.raises(AttributeError):
-        est.partial_fit
+        _ = est.partial_fit
     # it follows the parameter, as sklearn's available_if does
     est.set_params(solver="adam")
     assert hasattr(est, "partial_fit")
@@ -996,3 +996,16 @@ def test_random_state_instance_is_reproducible():
     a = MLPRegressor(random_state=np.random.RandomState(0), **kwargs).fit(X, y)
     b = MLPRegressor(random_state=np.random.RandomState(0), **kwargs).fit(X, y)
     np.testing.assert_array_equal(a.coefs_[0], b.coefs_[0])
+
+
+def test_failed_first_partial_fit_leaves_classifier_unfitted():
+    from sklearn.exceptions import NotFittedError
+
+    clf = MLPClassifier()
+    X = np.ones((4, 2))
+    X[0, 0] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        clf.partial_fit(X, [0, 1, 0, 1], classes=[0, 1])
+    assert not hasattr(clf, "classes_")
+    with pytest.raises(NotFittedError):
+        clf.predict(np.ones((2, 2)))

@@ -99,7 +99,7 @@ def _parity_table(request):
             reporter.write_line(line)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _split(name):
     loader, regression, _ = DATASETS[name]
     X, y = loader(return_X_y=True)
