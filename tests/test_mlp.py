@@ -1009,3 +1009,30 @@ def test_failed_first_partial_fit_leaves_classifier_unfitted():
     assert not hasattr(clf, "classes_")
     with pytest.raises(NotFittedError):
         clf.predict(np.ones((2, 2)))
+
+
+def test_x_val_routes_through_pipeline_and_grid_search():
+    """X_val reaches the MLP transformed by the pipeline (metadata routing)."""
+    import sklearn
+    from sklearn.model_selection import GridSearchCV
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = load_digits(return_X_y=True)
+    X_train, X_val, y_train, y_val = train_test_split(X, y, random_state=0)
+    with sklearn.config_context(enable_metadata_routing=True), warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        mlp = MLPClassifier(hidden_layer_sizes=(16,), max_iter=5, random_state=0)
+        mlp.set_fit_request(X_val=True, y_val=True)
+        pipe = Pipeline([("scale", StandardScaler()), ("mlp", mlp)],
+                        transform_input=["X_val"])
+        pipe.fit(X_train, y_train, X_val=X_val, y_val=y_val)
+        # the recorded score is that of the scaled X_val, not of the raw one
+        assert pipe[-1].history_["val_score"][-1] == pytest.approx(pipe.score(X_val, y_val))
+        raw = pipe[-1].score(X_val, y_val)
+        assert raw != pytest.approx(pipe.score(X_val, y_val))
+
+        search = GridSearchCV(pipe, {"mlp__alpha": [1e-4, 1e-1]}, cv=2)
+        search.fit(X_train, y_train, X_val=X_val, y_val=y_val)
+        best = search.best_estimator_
+        assert best[-1].history_["val_score"][-1] == pytest.approx(best.score(X_val, y_val))
