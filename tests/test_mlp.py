@@ -8,6 +8,7 @@ import pytest
 import scipy.sparse as sp
 from scipy.special import softmax
 from sklearn.datasets import (
+    load_digits,
     load_diabetes,
     make_classification,
     make_multilabel_classification,
