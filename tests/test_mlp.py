@@ -8,8 +8,8 @@ import pytest
 import scipy.sparse as sp
 from scipy.special import softmax
 from sklearn.datasets import (
-    load_digits,
     load_diabetes,
+    load_digits,
     make_classification,
     make_multilabel_classification,
     make_regression,
