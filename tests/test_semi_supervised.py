@@ -442,3 +442,19 @@ def test_sparse_X_gives_the_dense_result():
         sp.csr_matrix(X), y_semi
     )
     assert len(ae.autoencoder_loss_curve_) == 5
+
+
+@pytest.mark.parametrize("mode", ["self_training", "autoencoder"])
+def test_dataframe_feature_names_survive_semi_supervised_fit(mode):
+    import pandas as pd  # a test dependency: never skipped
+    rng = np.random.RandomState(0)
+    X = pd.DataFrame(rng.randn(60, 3), columns=["a", "b", "c"])
+    y = (X["a"] > 0).astype(int).to_numpy().copy()
+    y[::3] = -1
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        warnings.simplefilter("error", UserWarning)  # e.g. "X has feature names ..."
+        model = MLPClassifier(hidden_layer_sizes=(5,), max_iter=20, semi_supervised=mode,
+                              random_state=0).fit(X, y)
+        assert list(model.feature_names_in_) == ["a", "b", "c"]
+        assert model.predict(X).shape == (60,)
