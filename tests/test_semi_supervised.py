@@ -452,8 +452,8 @@ def test_dataframe_feature_names_survive_semi_supervised_fit(mode):
     y = (X["a"] > 0).astype(int).to_numpy().copy()
     y[::3] = -1
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
         warnings.simplefilter("error", UserWarning)  # e.g. "X has feature names ..."
+        warnings.simplefilter("ignore", ConvergenceWarning)  # (a UserWarning too)
         model = MLPClassifier(hidden_layer_sizes=(5,), max_iter=20, semi_supervised=mode,
                               random_state=0).fit(X, y)
         assert list(model.feature_names_in_) == ["a", "b", "c"]
