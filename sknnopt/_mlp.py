@@ -26,6 +26,7 @@ from ._compat import (
     _fit_context,
     validate_data,
 )
+from ._docstrings import fill as fill_docstring
 from ._typing import ArrayLike, MatrixLike
 from .semi_supervised import check_partial_fit
 
@@ -40,145 +41,49 @@ def _first_order(estimator):
     return True
 
 
+@fill_docstring
 class MLPClassifier(ClassifierMixin, BaseMLP):
     """Multi-layer perceptron classifier with the deep-learning training toolbox.
 
     A drop-in superset of :class:`sklearn.neural_network.MLPClassifier`: every
     parameter of scikit-learn's estimator has the same name, meaning and
-    default; the parameters after ``max_fun`` are sknnopt's own.
+    default; ``weight_init`` and the parameters after ``max_fun`` are
+    sknnopt's own. It minimises the cross-entropy (softmax output for
+    multiclass, logistic outputs for binary and multilabel targets).
 
     Parameters
     ----------
-    hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
-        Units of each hidden layer; ``()`` gives a logistic model.
-    activation : {'identity', 'logistic', 'sigmoid', 'tanh', 'relu', \
-            'leaky_relu'}, default='relu'
-        Hidden-layer activation. ``'sigmoid'`` is an alias of ``'logistic'``;
-        ``'leaky_relu'`` has slope 0.01 for negative inputs.
-    solver : {'adam', 'sgd', 'lbfgs', 'rmsprop', 'adagrad', 'adamw'}, \
-            default='adam'
-        The optimiser. ``'sgd'`` uses ``momentum`` and ``nesterovs_momentum``;
-        ``'lbfgs'`` is full-batch quasi-Newton (scipy).
-    alpha : float, default=1e-4
-        L2 strength; the objective adds ``alpha / (2 S) * sum ||W||^2`` (S the
-        total sample weight of the batch); biases are not penalised.
-    batch_size : int, 'auto' or 'full', default='auto'
-        ``1`` is stochastic, an int mini-batch, ``'full'`` batch gradient
-        descent; ``'auto'`` is ``min(200, n_samples)``. Not used by lbfgs.
-    learning_rate : {'constant', 'invscaling', 'adaptive', 'exponential', \
-            'step', 'cosine'}, default='constant'
-        Learning-rate schedule, applied to every first-order solver.
-    learning_rate_init : float, default=1e-3
-        Initial step size. Not used by lbfgs.
-    power_t : float, default=0.5
-        Exponent of ``'invscaling'``.
-    max_iter : int, default=200
-        Maximum number of epochs (iterations for lbfgs).
-    shuffle : bool, default=True
-        Reshuffle the samples every epoch. Not used by lbfgs.
-    random_state : int, RandomState instance or None, default=None
-        Seeds the one generator of a fit (initialisation, shuffling, dropout
-        masks, validation split).
-    tol : float, default=1e-4
-        Improvement threshold of the convergence and early-stopping rules.
-    verbose : bool, default=False
-        Print one line per epoch (lbfgs: per iteration): epoch, loss,
-        validation loss and score when evaluated, learning rate, seconds.
-    warm_start : bool, default=False
-        Continue from the previous fit's weights.
-    momentum : float, default=0.9
-        Momentum of ``'sgd'``.
-    nesterovs_momentum : bool, default=True
-        Nesterov momentum for ``'sgd'``.
-    early_stopping : bool, default=False
-        Stop when the validation score (or loss) stops improving; the weights
-        of the best evaluation are restored.
-    validation_fraction : float, default=0.1
-        Share of the training data held out for early stopping (unless
-        ``X_val`` is given to ``fit``).
-    beta_1, beta_2 : float, default=0.9, 0.999
-        Moment decay rates of ``'adam'`` and ``'adamw'``.
-    epsilon : float, default=1e-8
-        Added to the root of the second moment by the adaptive solvers.
-    n_iter_no_change : int, default=10
-        Epochs without improvement tolerated before stopping.
-    max_fun : int, default=15000
-        Maximum loss evaluations of lbfgs.
-    weight_init : {'auto', 'glorot_uniform', 'glorot_normal', 'he_uniform', \
-            'he_normal', 'lecun_normal', 'zeros'}, default='auto'
-        Weight initialisation; biases start at 0. ``'auto'`` is
-        scikit-learn's scaled Glorot-uniform rule.
-    rho : float, default=0.9
-        Decay of the running mean of squared gradients of ``'rmsprop'``.
-    weight_decay : float, default=0.01
-        Decoupled weight decay of ``'adamw'`` (only used by it).
-    decay_rate : float, default=0.9
-        Factor of the ``'exponential'`` and ``'step'`` schedules.
-    decay_steps : int, default=10
-        Epochs per decay step of ``'exponential'`` and ``'step'``.
-    dropout : float or array-like of shape (n_hidden,), default=0.0
-        Inverted-dropout rate per hidden layer (training only).
-    clip_value : float, (min, max) or None, default=None
-        Clip every gradient component into [-c, c] or [min, max].
-    clip_norm : float or None, default=None
-        Rescale the gradient when its global L2 norm exceeds this.
-    validation_interval : int, default=1
-        Evaluate on the validation set every this many epochs.
-    early_stopping_metric : {'score', 'loss'}, default='score'
-        What early stopping watches.
-    pretrained_layers : estimator, sequence of (coef, intercept) or None, \
-            default=None
-        Initial values of the lowest layers (transfer learning).
-    frozen_layers : int, default=0
-        Number of lowest layers that no solver updates.
+%(shared_parameters)s
     semi_supervised : {'self_training', 'autoencoder'} or None, default=None
         How samples labeled ``-1`` take part in ``fit`` (only when set; with
         None, ``-1`` is an ordinary class). ``'self_training'``: rounds of
         pseudo-labelling predictions with probability at least
         ``self_training_threshold``; ``'autoencoder'``: the hidden layers are
-        first trained to reconstruct all of X.
+        first trained to reconstruct all of X for ``pretrain_max_iter`` epochs.
     self_training_threshold : float, default=0.75
         Minimum predicted probability (inclusive) for a pseudo-label. Only
         used when ``semi_supervised='self_training'``.
     self_training_max_iter : int, default=10
-        Maximum self-training rounds. Only used with self-training.
+        Maximum self-training rounds. Only used when
+        ``semi_supervised='self_training'``.
     self_training_fine_tune : bool, default=True
         After the rounds, train once more on the true labels only. Only used
-        with self-training.
+        when ``semi_supervised='self_training'``.
     pretrain_max_iter : int, default=50
         Epochs of autoencoder pretraining. Only used when
         ``semi_supervised='autoencoder'``.
     class_weight : dict, 'balanced' or None, default=None
-        Weights of the classes, multiplied into ``sample_weight``.
+        Weights of the classes, multiplied into ``sample_weight`` (as in
+        scikit-learn's linear models); ``'balanced'`` is refused by
+        ``partial_fit``.
 
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
         Class labels.
-    coefs_ : list of ndarray
-        ``coefs_[i]`` has shape (fan_in, fan_out); views of the flat
-        parameter vector (assignable, as in scikit-learn).
-    intercepts_ : list of ndarray
-        Biases of each layer.
-    loss_ : float
-        Training loss of the last epoch.
-    best_loss_ : float or None
-        Lowest training loss (None with early stopping).
-    loss_curve_ : list of float
-        Training loss per epoch (per iteration for lbfgs).
-    validation_scores_ : list of float or None
-        Score at each validation evaluation.
-    best_validation_score_ : float or None
-        Best validation score.
-    history_ : dict of list
-        Per-epoch ``loss``, ``val_loss``, ``val_score``, ``learning_rate``,
-        ``grad_norm`` (per layer) and ``time``.
-    stop_reason_ : str
-        ``'max_iter'``, ``'tol'``, ``'early_stopping'``, ``'diverged'``,
-        ``'interrupted'`` (KeyboardInterrupt: the last completed epoch's
-        weights are kept) or ``'callback'`` (a scikit-learn callback's
-        ``on_fit_task_end`` returned True; with early stopping the best
-        weights are restored, as at ``max_iter``).
+%(shared_attributes)s
+    out_activation_ : str
+        Output activation (``'softmax'`` or ``'logistic'``).
     transduction_ : ndarray of shape (n_samples,)
         Self-training only: the label used for each training sample, -1 for
         samples never labeled.
@@ -190,31 +95,16 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
     n_self_training_rounds_ : int
         Self-training only: rounds that added pseudo-labels (at most
         ``self_training_max_iter``).
-    autoencoder_loss_curve_ : list of float
-        ``semi_supervised='autoencoder'`` only: reconstruction loss per
-        pretraining epoch.
-    t_ : int
-        Number of training samples seen.
-    n_iter_ : int
-        Epochs (lbfgs: iterations) run by the last call.
-    n_layers_ : int
-        Number of layers, input and output included.
-    n_outputs_ : int
-        Number of outputs.
-    out_activation_ : str
-        Output activation ('softmax' or 'logistic').
-    n_features_in_ : int
-        Number of features seen in fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
-        Feature names, when X had string column names.
+
+    See Also
+    --------
+    MLPRegressor : The regressor with the same training toolbox.
+    sklearn.neural_network.MLPClassifier : scikit-learn's estimator (see
+        ``to_sklearn``).
 
     Notes
     -----
-    With scikit-learn >= 1.9, ``set_callbacks`` accepts the callbacks of
-    :mod:`sklearn.callback`: a fit is a task whose subtasks are the epochs
-    (lbfgs: its iterations), so ``ProgressBar`` advances once per epoch (set on
-    a ``GridSearchCV``, the bars of its fits nest under the search's) and
-    ``ScoringMonitor`` scores the network of every epoch on the training data.
+%(callback_notes)s
 
     Examples
     --------
@@ -224,6 +114,10 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
     >>> clf = MLPClassifier(hidden_layer_sizes=(20,), solver="lbfgs",
     ...                     random_state=0).fit(X, y)
     >>> round(clf.score(X, y), 2) >= 0.95
+    True
+    >>> clf.stop_reason_ in ("tol", "max_iter")
+    True
+    >>> len(clf.history_["loss"]) == clf.n_iter_
     True
     """
 
@@ -547,41 +441,39 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         return tags
 
 
+@fill_docstring
 class MLPRegressor(RegressorMixin, BaseMLP):
     """Multi-layer perceptron regressor with the deep-learning training toolbox.
 
-    A drop-in superset of :class:`sklearn.neural_network.MLPRegressor`; see
-    :class:`MLPClassifier` for the parameters they share.
+    A drop-in superset of :class:`sklearn.neural_network.MLPRegressor`: every
+    parameter of scikit-learn's estimator has the same name, meaning and
+    default; ``weight_init`` and the parameters after ``max_fun`` are
+    sknnopt's own.
 
     Parameters
     ----------
     loss : {'squared_error', 'poisson'}, default='squared_error'
-        Half squared error summed over outputs (identity output), or half
-        Poisson deviance (exp output).
-    hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
-        Units of each hidden layer.
-    activation : str, default='relu'
-        Hidden-layer activation (see :class:`MLPClassifier`).
-    semi_supervised : {'autoencoder'} or None, default=None
-        With ``'autoencoder'``, samples whose target is NaN are unlabeled: the
-        hidden layers are first trained to reconstruct all of X for
-        ``pretrain_max_iter`` epochs, then the network on the labeled rows.
-    pretrain_max_iter : int, default=50
-        Epochs of autoencoder pretraining.
-    **kwargs
-        Every other parameter as in :class:`MLPClassifier` (``class_weight``
-        and the self-training ones excepted), with the same defaults.
+        Half squared error summed over outputs (identity output; for one
+        output, scikit-learn's loss), or half Poisson deviance (exp output,
+        non-negative targets).
+%(shared_parameters)s
+%(semi_supervised_regressor)s
 
     Attributes
     ----------
-    coefs_, intercepts_, loss_, best_loss_, loss_curve_, validation_scores_, \
-best_validation_score_, history_, stop_reason_, t_, n_iter_, n_layers_, \
-n_outputs_, out_activation_, n_features_in_, feature_names_in_
-        As in :class:`MLPClassifier`; ``out_activation_`` is ``'identity'``
-        or ``'exp'``.
-    autoencoder_loss_curve_ : list of float
-        ``semi_supervised='autoencoder'`` only: reconstruction loss per
-        pretraining epoch.
+%(shared_attributes)s
+    out_activation_ : str
+        Output activation (``'identity'`` or ``'exp'``).
+
+    See Also
+    --------
+    MLPClassifier : The classifier with the same training toolbox.
+    sklearn.neural_network.MLPRegressor : scikit-learn's estimator (see
+        ``to_sklearn``).
+
+    Notes
+    -----
+%(callback_notes)s
 
     Examples
     --------
