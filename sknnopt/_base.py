@@ -202,7 +202,7 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, ABC):
 
     @abstractmethod
     def _encode_targets(self, y, first_pass, incremental, dtype):
-        """Return Y of shape (n_samples, n_outputs) in ``dtype``."""
+        """Return Y of shape (n_samples, n_outputs) in ``dtype`` (or uint8 0/1)."""
 
     @abstractmethod
     def _loss_name(self):

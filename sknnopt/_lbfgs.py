@@ -1,15 +1,29 @@
 """Full-batch L-BFGS (scipy.optimize) on the same flat theta and objective."""
 
+import functools
 import time
 import warnings
 
 import numpy as np
 import scipy.optimize
 
+from ._blas import blas_threads_for
 from ._compat import check_optimize_result
 from .callbacks import TrainingContext
 
 
+def _blas_threads(func):
+    """Run with the BLAS thread count chosen for full-batch products."""
+
+    @functools.wraps(func)
+    def wrapper(network, theta, X, *args, **kwargs):
+        with blas_threads_for(network.layout.layer_units, X.shape[0]):
+            return func(network, theta, X, *args, **kwargs)
+
+    return wrapper
+
+
+@_blas_threads
 def fit_lbfgs(
     network,
     theta,

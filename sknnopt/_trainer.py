@@ -1,6 +1,7 @@
 """The first-order training loop: batches, gradient, transforms, optimiser, records."""
 
 import functools
+import math
 import time
 import warnings
 from collections.abc import Callable
@@ -11,6 +12,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ._batching import BatchStream
+from ._blas import blas_threads_for
 from .callbacks import TrainingContext
 from .transforms import GradientTransform
 
@@ -51,29 +53,31 @@ class Outcome:
     lr_scale: float = 1.0
 
 
-def _finite_outputs(network, theta, X, chunk=4096):
-    """Return True if the network's outputs on X are all finite."""
-    coefs, intercepts = network.layout.views(theta)
-    from ._network import predict
+def _finite_outputs(network, theta, X, x_bound=None):
+    """Return True if the network's outputs on X are all finite.
 
-    for start in range(0, X.shape[0], chunk):
-        P = predict(
-            coefs,
-            intercepts,
-            X[start : start + chunk],
-            network.activation_name,
-            network.loss.output_name,
-        )
-        if not np.isfinite(P).all():
-            return False
-    return True
+    A cheap bound (:func:`_surely_finite_outputs`, from ``x_bound`` or X) is
+    tried first; the forward pass over X runs only when it proves nothing.
+    """
+    from ._network import outputs_finite
+
+    if x_bound is None:
+        x_bound = _feature_bound(X)
+    if _surely_finite_outputs(network, theta, x_bound):
+        return True
+    coefs, intercepts = network.layout.views(theta)
+    # in row blocks: no output array as large as the data is kept
+    return outputs_finite(
+        coefs, intercepts, X, network.activation_name, network.loss.output_name
+    )
 
 
 def _feature_bound(X):
     """Return max |X| per feature, shape (n_features,), as float64."""
     if sp.issparse(X):
         return np.asarray(abs(X).max(axis=0).toarray(), dtype=np.float64).ravel()
-    return np.abs(X).max(axis=0).astype(np.float64)
+    # max(max, -min): no |X| copy of the data
+    return np.maximum(X.max(axis=0), -X.min(axis=0)).astype(np.float64)
 
 
 def _surely_finite_outputs(network, theta, x_bound):
@@ -90,7 +94,7 @@ def _surely_finite_outputs(network, theta, x_bound):
         for k, (W, b) in enumerate(zip(coefs, intercepts)):
             if k:
                 u = u + 1.0
-            u = np.abs(W).T @ u + np.abs(b)
+            u = _abs_matvec(W, u) + np.abs(b)
             if not np.all(u < finfo.max):
                 return False
     if network.loss.output_name == "exp":
@@ -98,11 +102,17 @@ def _surely_finite_outputs(network, theta, x_bound):
     return True
 
 
+def _abs_matvec(W, u, rows=256):
+    """Return |W|^T u in float64, without a |W| (or float64 W) copy of W."""
+    out = np.zeros(W.shape[1])
+    for start in range(0, W.shape[0], rows):
+        out += np.abs(W[start : start + rows]).T @ u[start : start + rows]
+    return out
+
+
 def _finite_on_data(network, theta, X, x_bound):
     """Return True if the outputs on X are finite (bound first, forward if needed)."""
-    return _surely_finite_outputs(network, theta, x_bound) or _finite_outputs(
-        network, theta, X
-    )
+    return _finite_outputs(network, theta, X, x_bound)
 
 
 def _quiet_overflow(func):
@@ -116,6 +126,18 @@ def _quiet_overflow(func):
     return wrapper
 
 
+def _blas_threads(func):
+    """Run training with the BLAS thread count chosen for its batch products."""
+
+    @functools.wraps(func)
+    def wrapper(plan, *args, **kwargs):
+        with blas_threads_for(plan.network.layout.layer_units, plan.batch_size):
+            return func(plan, *args, **kwargs)
+
+    return wrapper
+
+
+@_blas_threads
 @_quiet_overflow
 def train(
     plan,
@@ -151,7 +173,10 @@ def train(
     n = X.shape[0]
     mean_weight = None if sample_weight is None else float(sample_weight.mean())
     total_weight = None if sample_weight is None else float(sample_weight.sum())
-    stream = BatchStream(X, Y, sample_weight, plan.batch_size, plan.shuffle, plan.rng)
+    stream = BatchStream(
+        X, Y, sample_weight, plan.batch_size, plan.shuffle, plan.rng, per_batch=True
+    )
+    grad_layers = [grad[s] for s in layer_slices]
     ctx = TrainingContext(theta)
     ctx.lr_scale = lr_scale
     good = theta.copy()
@@ -172,22 +197,9 @@ def train(
                 begin(ctx)
             lr = plan.schedule(epoch0 + e, samples_seen) * ctx.lr_scale
             ctx.lr = lr
-            total = 0.0
-            norm_sum = np.zeros(len(layer_slices))
-            steps = 0
-            for Xb, Yb, wb in stream.epoch():
-                nb = Xb.shape[0]
-                masks = network.draw_masks(plan.rng, nb, theta.dtype)
-                S = nb if wb is None else nb * mean_weight
-                loss, _ = network.loss_and_grad(
-                    theta, Xb, Yb, wb, masks, grad, first, normalizer=S
-                )
-                total += loss * nb
-                sq = [float(np.dot(grad[s], grad[s])) for s in layer_slices]
-                norm_sum += np.sqrt(sq)
-                steps += 1
-                plan.transform(trainable_grad, norm=float(np.sqrt(sum(sq))))
-                plan.optimizer.update(trainable_grad, plan.state, trainable_theta, lr)
+            total, norm_sum, steps = _run_epoch(
+                plan, theta, grad, grad_layers, trainable_theta, stream, lr, mean_weight
+            )
             # the schedule clock counts a row of weight w as w rows
             samples_seen += n if sample_weight is None else total_weight
             epoch_loss = total / n
@@ -260,11 +272,60 @@ def train(
     return Outcome(stop_reason, ctx.epoch, samples_seen, float(epoch_loss), ctx.lr_scale)
 
 
+def _run_epoch(plan, theta, grad, grad_layers, trainable_theta, stream, lr, mean_weight):
+    """Run one epoch of steps; return (sum of loss x batch size, norm sums, steps).
+
+    ``grad_layers`` are the per-layer views of ``grad`` whose L2 norms are
+    summed over the steps (``grad_norm``); the trainable part of ``grad`` is
+    the tail that ``trainable_theta`` matches. Everything a step needs is
+    looked up once here: with ``batch_size=1`` a step is a few microseconds
+    of NumPy calls, and Python overhead would dominate it.
+    """
+    network = plan.network
+    loss_and_grad = network.loss_and_grad
+    update, state = plan.optimizer.update, plan.state
+    transform = plan.transform if plan.transform.active else None
+    dropout = network.uses_dropout
+    rng, dtype, first = plan.rng, theta.dtype, plan.first_layer
+    trainable_grad = grad[grad.shape[0] - trainable_theta.shape[0] :]
+    dot, sqrt = np.dot, math.sqrt
+    norm_sum = [0.0] * len(grad_layers)
+    layers = list(enumerate(grad_layers))
+    total = 0.0
+    steps = 0
+    for Xb, Yb, wb in stream.epoch():
+        nb = Xb.shape[0]
+        masks = network.draw_masks(rng, nb, dtype, reuse=True) if dropout else None
+        S = nb if wb is None else nb * mean_weight
+        loss, _ = loss_and_grad(theta, Xb, Yb, wb, masks, grad, first, normalizer=S)
+        total += loss * nb
+        sq_total = 0.0
+        for i, g in layers:
+            sq = float(dot(g, g))
+            norm_sum[i] += sqrt(sq)
+            sq_total += sq
+        steps += 1
+        if transform is not None:
+            transform(trainable_grad, norm=sqrt(sq_total))
+        # the gradient is recomputed next step: the optimiser may use it as scratch
+        update(trainable_grad, state, trainable_theta, lr, overwrite_grad=True)
+    return total, np.array(norm_sum), steps
+
+
 def _copy_state(state, into=None):
-    """Copy an optimiser state (dict of arrays and numbers) into ``into``, or anew."""
+    """Copy an optimiser state (dict of arrays and numbers) into ``into``, or anew.
+
+    Scratch space (the entry ``"tmp"``, see ``optimizers``) is not copied.
+    """
     if into is None:
-        return {k: v.copy() if isinstance(v, np.ndarray) else v for k, v in state.items()}
+        return {
+            k: v.copy() if isinstance(v, np.ndarray) else v
+            for k, v in state.items()
+            if k != "tmp"
+        }
     for key, value in state.items():
+        if key == "tmp":
+            continue
         if isinstance(value, np.ndarray):
             np.copyto(into[key], value)
         else:

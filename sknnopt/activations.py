@@ -25,8 +25,9 @@ class Activation:
     derivative : callable
         ``derivative(A, delta, work=None)`` multiplies ``delta`` in place by
         ``f'(Z)``, computed from ``A = f(Z)``; ``work`` is an optional scratch
-        array shaped like ``A`` (the training loop passes one so a step
-        allocates nothing).
+        array shaped like ``A``, which may be ``A`` itself (then A is
+        overwritten): backpropagation passes the activations it no longer
+        needs, so a step allocates nothing.
     """
 
     forward: Callable
@@ -48,9 +49,9 @@ def _logistic(Z):
 def _logistic_derivative(A, delta, work=None):
     if work is None:
         work = np.empty_like(A)
-    # f' = A (1 - A)
+    # f' = A (1 - A); A is read before work (maybe A itself) is written
+    delta *= A
     np.subtract(1, A, out=work)
-    work *= A
     delta *= work
     return delta
 

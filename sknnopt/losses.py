@@ -6,6 +6,8 @@ cross-entropy, identity + squared error, exp + Poisson deviance), so the
 output-layer delta is shared and only the value differs.
 """
 
+import functools
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -14,10 +16,26 @@ from scipy.special import expit, xlogy
 
 
 def _softmax(Z):
-    Z -= Z.max(axis=1, keepdims=True)
+    # Shifting by the row maximum only prevents overflow (and rows of zeros);
+    # when the whole array is far from both, exp(Z) / sum is as accurate and
+    # the row-wise max of a narrow array costs more than the rest together.
+    if Z.size:
+        limit = _softmax_limit(Z)
+        if not (Z.max() < limit and Z.min() > -limit):  # NaN takes the shift too
+            Z -= Z.max(axis=1, keepdims=True)
     np.exp(Z, out=Z)
     Z /= Z.sum(axis=1, keepdims=True)
     return Z
+
+
+@functools.lru_cache(maxsize=64)
+def _softmax_limit_of(dtype, n_columns):
+    return math.log(float(np.finfo(dtype).max) / n_columns) - 2.0
+
+
+def _softmax_limit(Z):
+    """Largest |z| for which a row sum of exp(z) is finite and not subnormal."""
+    return _softmax_limit_of(Z.dtype, Z.shape[1])
 
 
 def _logistic(Z):
@@ -56,8 +74,13 @@ def _poisson(Y, P):
 
 
 # The same losses summed over a batch, written into preallocated buffers
-# ``work`` (three arrays shaped like P) so a training step allocates nothing.
+# ``work`` (arrays shaped like P) so a training step allocates nothing.
 # Each gives the same elementwise values as its per-sample twin above.
+@functools.lru_cache(maxsize=8)
+def _eps(dtype):
+    return float(np.finfo(dtype).eps)
+
+
 def _weighted_sum(E, sample_weight):
     if sample_weight is None:
         return float(E.sum())
@@ -66,9 +89,14 @@ def _weighted_sum(E, sample_weight):
 
 def _log_loss_total(Y, P, sample_weight, work):
     E = work[0]
-    eps = np.finfo(P.dtype).eps
-    np.clip(P, eps, 1 - eps, out=E)
-    xlogy(Y, E, out=E)
+    eps = _eps(P.dtype)
+    np.maximum(P, eps, out=E)
+    np.minimum(E, 1 - eps, out=E)
+    # Y log(p) equals xlogy(Y, p) here: p >= eps, so log(p) is finite
+    np.log(E, out=E)
+    if sample_weight is None and Y.flags.c_contiguous:
+        return -float(np.vdot(Y, E))
+    E *= Y
     return -_weighted_sum(E, sample_weight)
 
 
@@ -117,17 +145,20 @@ class Loss:
     total : callable or None
         ``total(Y, P, sample_weight, work)`` returns the (weighted) sum of the
         per-sample losses computed in the scratch arrays ``work``.
+    n_work : int
+        How many scratch arrays shaped like P ``total`` uses.
     """
 
     output: Callable
     per_sample: Callable
     output_name: str
     total: Callable = None
+    n_work: int = 1
 
     def value(self, Y, P, sample_weight=None, work=None):
         """Return the (weighted) sum of the per-sample losses.
 
-        ``work`` (three scratch arrays shaped like P) avoids every allocation.
+        ``work`` (``n_work`` scratch arrays shaped like P) avoids every allocation.
         """
         if work is not None and self.total is not None:
             return self.total(Y, P, sample_weight, work)
@@ -140,7 +171,7 @@ class Loss:
 LOSSES = {
     "log_loss": Loss(_softmax, _log_loss, "softmax", _log_loss_total),
     "binary_log_loss": Loss(
-        _logistic, _binary_log_loss, "logistic", _binary_log_loss_total
+        _logistic, _binary_log_loss, "logistic", _binary_log_loss_total, n_work=3
     ),
     "squared_error": Loss(_identity, _squared_error, "identity", _squared_error_total),
     "poisson": Loss(_exp, _poisson, "exp", _poisson_total),

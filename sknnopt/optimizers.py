@@ -3,16 +3,18 @@
 Each optimiser is a small picklable class: ``init(theta, weight_mask)`` returns
 its state (a dict of arrays), ``update(grad, state, theta, lr)`` moves
 ``theta`` in place by one step. State buffers are preallocated so a step
-allocates nothing.
+allocates nothing. A state entry named ``"tmp"`` is scratch space: it carries
+nothing from one step to the next. ``update(..., overwrite_grad=True)`` lets
+the optimiser use ``grad`` as scratch (the training loop recomputes it every
+step), which spares Adam a parameter-sized buffer.
 """
 
 import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.linalg import blas
 
-_AXPY = {np.dtype(np.float32): blas.saxpy, np.dtype(np.float64): blas.daxpy}
+from ._blas import axpy
 
 # Elementwise passes over long vectors run at cache speed only when the
 # vectors fit in L2; a step is done in blocks of this many elements (measured
@@ -28,19 +30,32 @@ def _blocks(n):
     return tuple(slice(i, min(i + BLOCK, n)) for i in range(0, n, BLOCK))
 
 
-def axpy(a, x, y):
-    """y += a * x in place on a 1-D vector, in one pass (BLAS axpy).
+# A decaying moment is kept as ``scale * array``: its decay is then a scalar
+# multiply and its update a single axpy pass (instead of a scaling pass and an
+# axpy). The scale is folded back into the array before it falls below this,
+# so the array never grows by more than 1/RESCALE_BELOW.
+RESCALE_BELOW = 1e-4
 
-    ``a`` is a Python float. Falls back to NumPy for other dtypes or layouts.
-    """
-    f = _AXPY.get(y.dtype)
-    if f is not None and y.flags.c_contiguous and y.ndim == 1 and y.size:
-        out = f(x, y, a=a)
-        if out is not y:  # f2py made a copy: keep the in-place contract
-            y[...] = out
-    else:
-        y += a * x
-    return y
+
+def _decayed(state, key, factor):
+    """Return the scale of ``state[key]`` multiplied by ``factor``."""
+    return state.get(key + "_scale", 1.0) * factor
+
+
+def _fold_scale(state, key, scale):
+    """Store the scale of ``state[key]``, folding it into the array when small."""
+    if scale < RESCALE_BELOW:
+        state[key] *= scale
+        scale = 1.0
+    state[key + "_scale"] = scale
+
+
+def _scratch(state, theta):
+    """Return the state's scratch vector, made anew if a copy dropped it."""
+    tmp = state.get("tmp")
+    if tmp is None or tmp.shape != theta.shape or tmp.dtype != theta.dtype:
+        tmp = state["tmp"] = np.empty_like(theta)
+    return tmp
 
 
 @dataclass(frozen=True)
@@ -57,23 +72,26 @@ class SGD:
     def init(self, theta, weight_mask=None):
         return {"velocity": np.zeros_like(theta)}
 
-    def update(self, grad, state, theta, lr):
+    def update(self, grad, state, theta, lr, overwrite_grad=False):
         lr = float(lr)
         if self.momentum == 0:
             axpy(-lr, grad, theta)
             return
         mu = float(self.momentum)
-        v = state["velocity"]
+        # v = scale * V (see RESCALE_BELOW): v <- mu v - lr g is
+        # scale <- mu scale, V <- V - (lr / scale) g
+        scale = _decayed(state, "velocity", mu)
+        V = state["velocity"]
         for b in _blocks(theta.shape[0]):
-            vb, gb, tb = v[b], grad[b], theta[b]
-            vb *= mu
-            axpy(-lr, gb, vb)
+            Vb, gb, tb = V[b], grad[b], theta[b]
+            axpy(-lr / scale, gb, Vb)
             if self.nesterov:
                 # step = momentum * v_new - lr * g
-                axpy(mu, vb, tb)
+                axpy(mu * scale, Vb, tb)
                 axpy(-lr, gb, tb)
             else:
-                axpy(1.0, vb, tb)
+                axpy(scale, Vb, tb)
+        _fold_scale(state, "velocity", scale)
 
 
 @dataclass(frozen=True)
@@ -86,18 +104,22 @@ class RMSProp:
     def init(self, theta, weight_mask=None):
         return {"sq": np.zeros_like(theta), "tmp": np.empty_like(theta)}
 
-    def update(self, grad, state, theta, lr):
-        sq, tmp = state["sq"], state["tmp"]
+    def update(self, grad, state, theta, lr, overwrite_grad=False):
+        sq, tmp = state["sq"], _scratch(state, theta)
         rho, eps, lr = float(self.rho), float(self.epsilon), float(lr)
+        # s = scale * S (see RESCALE_BELOW):
+        # g / (sqrt(s) + eps) = g / (sqrt(S) + eps / sqrt(scale)) / sqrt(scale)
+        scale = _decayed(state, "sq", rho)
+        root = math.sqrt(scale)
         for b in _blocks(theta.shape[0]):
             sb, tb, gb = sq[b], tmp[b], grad[b]
             np.multiply(gb, gb, out=tb)
-            sb *= rho
-            axpy(1.0 - rho, tb, sb)
+            axpy((1.0 - rho) / scale, tb, sb)
             np.sqrt(sb, out=tb)
-            tb += eps
+            tb += eps / root
             np.divide(gb, tb, out=tb)
-            axpy(-lr, tb, theta[b])
+            axpy(-lr / root, tb, theta[b])
+        _fold_scale(state, "sq", scale)
 
 
 @dataclass(frozen=True)
@@ -109,8 +131,8 @@ class AdaGrad:
     def init(self, theta, weight_mask=None):
         return {"sum_sq": np.zeros_like(theta), "tmp": np.empty_like(theta)}
 
-    def update(self, grad, state, theta, lr):
-        G, tmp = state["sum_sq"], state["tmp"]
+    def update(self, grad, state, theta, lr, overwrite_grad=False):
+        G, tmp = state["sum_sq"], _scratch(state, theta)
         eps, lr = float(self.epsilon), float(lr)
         for b in _blocks(theta.shape[0]):
             Gb, tb, gb = G[b], tmp[b], grad[b]
@@ -136,36 +158,40 @@ class Adam:
     epsilon: float = 1e-8
 
     def init(self, theta, weight_mask=None):
-        return {
-            "t": 0,
-            "m": np.zeros_like(theta),
-            "v": np.zeros_like(theta),
-            "tmp": np.empty_like(theta),
-        }
+        return {"t": 0, "m": np.zeros_like(theta), "v": np.zeros_like(theta)}
 
-    def update(self, grad, state, theta, lr):
+    def update(self, grad, state, theta, lr, overwrite_grad=False):
         state["t"] += 1
         t = state["t"]
-        m, v, tmp = state["m"], state["v"], state["tmp"]
+        m, v = state["m"], state["v"]
+        # once m is updated, g is only needed squared: with overwrite_grad the
+        # gradient's own buffer holds g^2 and then the step
+        tmp = grad if overwrite_grad else _scratch(state, theta)
         b1, b2 = float(self.beta_1), float(self.beta_2)
         # m_hat / (sqrt(v_hat) + eps) = m / (sqrt(v) + eps c2) * c2 / (1 - b1^t)
         # with c2 = sqrt(1 - b2^t): the bias corrections become two scalars.
         # Python floats throughout: a NumPy float64 scalar would turn every
         # float32 pass into a slower float64 loop with casts.
+        # The moments are kept as m = sm * M and v = sv * V (see
+        # RESCALE_BELOW), so each is updated by one axpy pass, and then
+        # m / (sqrt(v) + e) = sm / sqrt(sv) * M / (sqrt(V) + e / sqrt(sv)).
+        sm = _decayed(state, "m", b1)
+        sv = _decayed(state, "v", b2)
         c2 = math.sqrt(1.0 - b2**t)
-        step = -float(lr) * c2 / (1.0 - b1**t)
-        eps = float(self.epsilon) * c2
+        root = math.sqrt(sv)
+        step = -float(lr) * c2 / (1.0 - b1**t) * sm / root
+        eps = float(self.epsilon) * c2 / root
         for b in _blocks(theta.shape[0]):
             mb, vb, tb, gb = m[b], v[b], tmp[b], grad[b]
-            mb *= b1
-            axpy(1.0 - b1, gb, mb)
-            np.multiply(gb, gb, out=tb)
-            vb *= b2
-            axpy(1.0 - b2, tb, vb)
+            axpy((1.0 - b1) / sm, gb, mb)
+            np.multiply(gb, gb, out=tb)  # (tb may be gb itself)
+            axpy((1.0 - b2) / sv, tb, vb)
             np.sqrt(vb, out=tb)
             tb += eps
             np.divide(mb, tb, out=tb)
             axpy(step, tb, theta[b])
+        _fold_scale(state, "m", sm)
+        _fold_scale(state, "v", sv)
 
 
 @dataclass(frozen=True)
@@ -184,9 +210,9 @@ class AdamW(Adam):
         state["decay"] = weight_mask.astype(theta.dtype)
         return state
 
-    def update(self, grad, state, theta, lr):
-        super().update(grad, state, theta, lr)
-        tmp = state["tmp"]
+    def update(self, grad, state, theta, lr, overwrite_grad=False):
+        super().update(grad, state, theta, lr, overwrite_grad)
+        tmp = grad if overwrite_grad else _scratch(state, theta)
         np.multiply(theta, state["decay"], out=tmp)
         axpy(-float(lr) * float(self.weight_decay), tmp, theta)
 

@@ -106,3 +106,20 @@ def test_float32_stays_float32(name):
     A = act.forward(Z)
     assert A.dtype == np.float32
     assert act.derivative(A, np.ones_like(A)).dtype == np.float32
+
+
+@pytest.mark.parametrize("name", sorted(ACTIVATIONS))
+@pytest.mark.parametrize("work", ["none", "separate", "the activations"])
+def test_derivative_with_scratch_space(name, work):
+    # backpropagation hands over the activations themselves as scratch space
+    act = ACTIVATIONS[name]
+    A = act.forward(_points())
+    delta = np.random.default_rng(2).normal(size=A.shape)
+    expected = act.derivative(A.copy(), delta.copy())
+    A_used = A.copy()
+    scratch = {"none": None, "separate": np.empty_like(A), "the activations": A_used}[work]
+    out = act.derivative(A_used, delta, scratch)
+    assert out is delta
+    np.testing.assert_allclose(out, expected, rtol=1e-15, atol=0)
+    if work != "the activations":
+        np.testing.assert_array_equal(A_used, A)  # A is only overwritten when asked

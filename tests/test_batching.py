@@ -159,3 +159,54 @@ def test_single_sample():
     batches = list(stream.epoch())
     assert len(batches) == 1
     np.testing.assert_array_equal(batches[0][0], X)
+
+
+# -- per_batch=True: the training loop's gather into one reused buffer ---------
+
+
+@pytest.mark.parametrize("weighted", [True, False])
+@pytest.mark.parametrize("batch_size", [1, 4, 5, N])
+def test_per_batch_gathers_the_same_batches_as_the_shuffled_copy(weighted, batch_size):
+    X, Y, w = _data()
+    w = w if weighted else None
+    copied = BatchStream(X, Y, w, batch_size, True, np.random.default_rng(7))
+    gathered = BatchStream(X, Y, w, batch_size, True, np.random.default_rng(7), per_batch=True)
+    for _ in range(2):
+        for (Xa, Ya, wa), (Xb, Yb, wb) in zip(copied.epoch(), gathered.epoch(), strict=True):
+            np.testing.assert_array_equal(Xa, Xb)
+            np.testing.assert_array_equal(Ya, Yb)
+            if w is None:
+                assert wb is None
+            else:
+                np.testing.assert_array_equal(wa, wb)
+
+
+def test_per_batch_reuses_one_batch_sized_buffer():
+    X, Y, w = _data()
+    X_before = X.copy()
+    stream = BatchStream(X, Y, w, 4, True, np.random.default_rng(0), per_batch=True)
+    bases = set()
+    for _ in range(2):
+        for Xb, Yb, wb in stream.epoch():
+            assert Xb.flags.c_contiguous and Xb.shape[0] <= 4
+            assert not np.shares_memory(Xb, X) and not np.shares_memory(Yb, Y)
+            bases.add(Xb.ctypes.data)  # every batch starts at the buffer's first row
+    assert len(bases) == 1
+    np.testing.assert_array_equal(X, X_before)
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_per_batch_stochastic_mode_covers_every_row(order):
+    X, Y, w = _data()
+    X = np.asarray(X, order=order)
+    stream = BatchStream(X, Y, w, 1, True, np.random.default_rng(2), per_batch=True)
+    order_seen, sizes = _collect(stream, X, Y, w)
+    assert sorted(order_seen) == list(range(N)) and set(sizes) == {1}
+
+
+@pytest.mark.parametrize("fmt", ["csr", "csc"])
+def test_per_batch_with_sparse_input_shuffles_a_copy(fmt):
+    X, Y, w = _data(fmt)
+    stream = BatchStream(X, Y, w, 5, True, np.random.default_rng(4), per_batch=True)
+    order_seen, _ = _collect(stream, X, Y, w)
+    assert sorted(order_seen) == list(range(N))

@@ -144,3 +144,35 @@ def test_softmax_is_stable_for_large_inputs():
     P = LOSSES["log_loss"].output(Z.copy())
     e = np.exp([-1.0, 0.0, -2.0])
     np.testing.assert_allclose(P, [e / e.sum()], rtol=1e-12)
+
+
+@pytest.mark.parametrize("name", sorted(LOSSES))
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_value_in_scratch_buffers_matches_the_per_sample_sum(name, dtype):
+    Z, Y = _data(name, seed=5)
+    loss = LOSSES[name]
+    P = loss.output(Z.copy()).astype(dtype)
+    Y = Y.astype(dtype)
+    w = np.linspace(0.0, 2.0, N).astype(dtype)
+    work = [np.empty_like(P) for _ in range(loss.n_work)]
+    P_before, Y_before = P.copy(), Y.copy()
+    rtol = 1e-12 if dtype == np.float64 else 1e-5
+    for weights in (None, w):
+        assert loss.value(Y, P, weights, work) == pytest.approx(
+            loss.value(Y, P, weights), rel=rtol
+        )
+    np.testing.assert_array_equal(P, P_before)
+    np.testing.assert_array_equal(Y, Y_before)
+
+
+def test_softmax_without_the_shift_matches_the_shifted_formula():
+    rng = np.random.default_rng(0)
+    for scale in (1.0, 30.0, 200.0):  # 200: the rows must be shifted
+        Z = rng.normal(scale=scale, size=(7, 4))
+        P = LOSSES["log_loss"].output(Z.copy())
+        shifted = np.exp(Z - Z.max(axis=1, keepdims=True))
+        np.testing.assert_allclose(P, shifted / shifted.sum(axis=1, keepdims=True), rtol=1e-12)
+    Z32 = rng.normal(scale=40.0, size=(7, 4)).astype(np.float32)  # exp(z) overflows float32
+    P32 = LOSSES["log_loss"].output(Z32.copy())
+    assert P32.dtype == np.float32 and np.all(np.isfinite(P32))
+    np.testing.assert_allclose(P32.sum(axis=1), 1.0, rtol=1e-6)

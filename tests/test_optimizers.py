@@ -260,3 +260,76 @@ def test_each_solver_reduces_training_loss(solver, iris):
         clf.fit(X, y)
     assert len(clf.loss_curve_) == 8
     assert clf.loss_curve_[-1] < 0.9 * clf.loss_curve_[0]
+
+
+@pytest.mark.parametrize("solver", sorted(OPTIMIZERS))
+def test_overwrite_grad_gives_the_same_step(solver):
+    # the training loop lets the optimiser use the gradient as scratch space
+    optimizer = OPTIMIZERS[solver](PARAMS)
+    rng = np.random.default_rng(0)
+    theta0 = rng.normal(size=300_000)  # large enough to be updated in blocks
+    mask = rng.random(theta0.size) < 0.9
+    grads = [rng.normal(size=theta0.size) for _ in range(3)]
+    thetas = []
+    for overwrite in (False, True):
+        theta = theta0.copy()
+        state = optimizer.init(theta, mask)
+        for g in grads:
+            optimizer.update(g.copy(), state, theta, 1e-2, overwrite_grad=overwrite)
+        thetas.append(theta)
+    np.testing.assert_allclose(thetas[1], thetas[0], rtol=1e-13, atol=1e-15)
+
+
+@pytest.mark.parametrize("solver", sorted(OPTIMIZERS))
+def test_a_state_copied_without_its_scratch_space_still_works(solver):
+    from sknnopt._trainer import _copy_state
+
+    optimizer = OPTIMIZERS[solver](PARAMS)
+    theta = np.array(THETA0)
+    state = optimizer.init(theta, np.ones(3, dtype=bool))
+    optimizer.update(np.array(G1), state, theta, LR)
+    copied = _copy_state(state)
+    assert "tmp" not in copied
+    other = theta.copy()
+    optimizer.update(np.array(G2), state, theta, LR)
+    optimizer.update(np.array(G2), copied, other, LR)
+    np.testing.assert_array_equal(other, theta)
+
+
+def _textbook(solver, theta, grads, lr):
+    """The update rules written plainly (no scaled moments, no blocks)."""
+    theta = theta.copy()
+    m = np.zeros_like(theta)
+    v = np.zeros_like(theta)
+    for t, g in enumerate(grads, start=1):
+        if solver == "sgd":  # Nesterov, momentum 0.9
+            m = 0.9 * m - lr * g
+            theta += 0.9 * m - lr * g
+        elif solver == "rmsprop":
+            v = 0.9 * v + 0.1 * g**2
+            theta -= lr * g / (np.sqrt(v) + 1e-8)
+        elif solver == "adagrad":
+            v = v + g**2
+            theta -= lr * g / (np.sqrt(v) + 1e-8)
+        else:
+            m = 0.9 * m + 0.1 * g
+            v = 0.999 * v + 0.001 * g**2
+            m_hat, v_hat = m / (1 - 0.9**t), v / (1 - 0.999**t)
+            theta -= lr * m_hat / (np.sqrt(v_hat) + 1e-8)
+            if solver == "adamw":
+                theta -= lr * 0.01 * theta
+    return theta
+
+
+@pytest.mark.parametrize("solver", sorted(OPTIMIZERS))
+def test_long_runs_follow_the_textbook_rules(solver):
+    # hundreds of steps: the scaled moments are folded back several times
+    rng = np.random.default_rng(0)
+    theta0 = rng.normal(size=50)
+    grads = [rng.normal(scale=10.0 ** rng.uniform(-3, 1), size=50) for _ in range(400)]
+    optimizer = OPTIMIZERS[solver](PARAMS)
+    theta = theta0.copy()
+    state = optimizer.init(theta, np.ones(50, dtype=bool))
+    for g in grads:
+        optimizer.update(g.copy(), state, theta, 1e-3, overwrite_grad=True)
+    np.testing.assert_allclose(theta, _textbook(solver, theta0, grads, 1e-3), rtol=1e-9)
