@@ -167,7 +167,7 @@ def train(
     first = plan.first_layer
     offset = layout.offset(first)
     grad = np.zeros_like(theta)
-    trainable_grad, trainable_theta = grad[offset:], theta[offset:]
+    trainable_theta = theta[offset:]
     layer_slices = [layout.layer_slice(k) for k in range(first, layout.n_layers)]
     n_layers = layout.n_layers
     n = X.shape[0]

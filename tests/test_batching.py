@@ -187,7 +187,7 @@ def test_per_batch_reuses_one_batch_sized_buffer():
     stream = BatchStream(X, Y, w, 4, True, np.random.default_rng(0), per_batch=True)
     bases = set()
     for _ in range(2):
-        for Xb, Yb, wb in stream.epoch():
+        for Xb, Yb, _wb in stream.epoch():
             assert Xb.flags.c_contiguous and Xb.shape[0] <= 4
             assert not np.shares_memory(Xb, X) and not np.shares_memory(Yb, Y)
             bases.add(Xb.ctypes.data)  # every batch starts at the buffer's first row

@@ -6,9 +6,9 @@ from threadpoolctl import threadpool_info, threadpool_limits
 
 from sknnopt import MLPClassifier
 from sknnopt._blas import (
-    MIN_MACS_FOR_THREADS,
     _LIBS,
     _VECTOR_LIBS,
+    MIN_MACS_FOR_THREADS,
     blas_threads_for,
     caller_limited,
     one_blas_thread,
