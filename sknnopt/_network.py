@@ -86,14 +86,20 @@ def _map_blocks(coefs, intercepts, X, activation, out_activation, consume, out=N
         # blocks are claimed one at a time, so a thread that loses its core
         # holds back one block, not a fixed share of them
         counter = itertools.count()
+        stop = []
 
         def claim():
-            while (i := next(counter)) < len(starts):
+            while not stop and (i := next(counter)) < len(starts):
                 yield i
 
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            for future in [pool.submit(work, claim()) for _ in range(workers)]:
-                future.result()
+            futures = [pool.submit(work, claim()) for _ in range(workers)]
+            try:
+                for future in futures:
+                    future.result()
+            except BaseException:  # an error, or KeyboardInterrupt: claim no more
+                stop.append(True)
+                raise
 
 
 def predict(coefs, intercepts, X, activation, out_activation):
