@@ -1,26 +1,17 @@
 """to_sklearn(): export to a fitted sklearn.neural_network estimator, and ONNX through it."""
 
-import importlib
-import os
 import warnings
 
 import numpy as np
 import pytest
 import scipy.sparse as sp
 import sklearn.neural_network as sknn
+from _optional import optional_import
 from sklearn.datasets import make_classification, make_multilabel_classification, make_regression
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from threadpoolctl import threadpool_limits
 
 from sknnopt import MLPClassifier, MLPRegressor
-
-
-def _optional(module):
-    """Import an optional test dependency: skipped where it is not installed,
-    but required in CI (CI=true), which installs every extra."""
-    if os.environ.get("CI"):
-        return importlib.import_module(module)
-    return pytest.importorskip(module)
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -187,8 +178,8 @@ def test_unfitted_estimator_cannot_be_exported(cls):
 
 
 def _onnx_session(exported, n_features, dtype=np.float32):
-    skl2onnx = _optional("skl2onnx")
-    ort = _optional("onnxruntime")
+    skl2onnx = optional_import("skl2onnx")
+    ort = optional_import("onnxruntime")
     from skl2onnx.common.data_types import DoubleTensorType, FloatTensorType
 
     tensor = FloatTensorType if dtype == np.float32 else DoubleTensorType

@@ -5,15 +5,14 @@ solver, ``partial_fit`` continues bit for bit where it stopped (the optimiser
 state, schedule clock and plateau counters are saved too).
 """
 
-import importlib
 import io
-import os
 import pickle
 import warnings
 
 import joblib
 import numpy as np
 import pytest
+from _optional import optional_import
 from sklearn.datasets import make_classification, make_regression
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.frozen import FrozenEstimator
@@ -22,14 +21,6 @@ from threadpoolctl import threadpool_limits
 from sknnopt import MLPClassifier, MLPRegressor
 
 FIRST_ORDER = ["sgd", "adam", "rmsprop", "adagrad", "adamw"]
-
-
-def _optional(module):
-    """Import an optional test dependency: skipped where it is not installed,
-    but required in CI (CI=true), which installs every extra."""
-    if os.environ.get("CI"):
-        return importlib.import_module(module)
-    return pytest.importorskip(module)
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -67,7 +58,7 @@ def _joblib(est):
 
 
 def _skops(est):
-    sio = _optional("skops.io")
+    sio = optional_import("skops.io")
     data = sio.dumps(est)
     untrusted = sio.get_untrusted_types(data=data)
     # SPEC: only sknnopt types need to be trusted
@@ -174,7 +165,7 @@ def test_unfitted_estimator_round_trips(how):
 
 
 def test_skops_refuses_to_load_without_trusting_sknnopt_types():
-    sio = _optional("skops.io")
+    sio = optional_import("skops.io")
     X, y = _data(MLPClassifier)
     est = MLPClassifier(hidden_layer_sizes=(4,), max_iter=3, random_state=0).fit(X, y)
     data = sio.dumps(est)

@@ -1,14 +1,13 @@
 """Hyperparameter search in parallel: loky processes and a Dask cluster find the
 same best parameters (and scores) as the sequential search."""
 
-import importlib
 import logging
-import os
 import warnings
 
 import joblib
 import numpy as np
 import pytest
+from _optional import optional_import
 from sklearn.datasets import make_classification
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV
@@ -16,14 +15,6 @@ from sklearn.model_selection import GridSearchCV
 from sknnopt import MLPClassifier
 
 GRID = {"alpha": [1e-4, 3.0], "solver": ["lbfgs", "rmsprop"]}
-
-
-def _optional(module):
-    """Import an optional test dependency: skipped where it is not installed,
-    but required in CI (CI=true), which installs every extra."""
-    if os.environ.get("CI"):
-        return importlib.import_module(module)
-    return pytest.importorskip(module)
 
 
 def _search(n_jobs):
@@ -64,7 +55,7 @@ def test_grid_search_with_loky_processes(sequential):
 @pytest.mark.parametrize("processes", [False, True])
 def test_grid_search_on_a_local_dask_cluster(sequential, processes):
     # the `distributed` extra; CI installs it
-    distributed = _optional("distributed")
+    distributed = optional_import("distributed")
     with warnings.catch_warnings():
         # a local cluster may warn about ports and memory limits on small machines
         warnings.simplefilter("ignore")
