@@ -653,8 +653,15 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, ABC):
         optimizer = OPTIMIZERS[self.solver](self._optimizer_params())
         key = (self.solver, offset, layout.size, self._theta.dtype.str)
         state = getattr(self, "_optimizer_state", None)
-        if not incremental or state is None or getattr(self, "_optimizer_key", None) != key:
-            state = optimizer.init(self._theta[offset:], layout.weight_mask(offset))
+
+        def fresh_state():
+            return optimizer.init(self._theta[offset:], layout.weight_mask(offset))
+
+        state_is_fresh = (
+            not incremental or state is None or getattr(self, "_optimizer_key", None) != key
+        )
+        if state_is_fresh:
+            state = fresh_state()
             self._optimizer_state, self._optimizer_key = state, key
         if not incremental or first_pass:
             # schedules restart at every fit and continue across partial_fit
@@ -678,6 +685,7 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, ABC):
             rng=rng,
             first_layer=self.frozen_layers,
             transform=GradientTransform(clip_value=clip, clip_norm=self.clip_norm),
+            fresh_state=fresh_state,
         )
         controllers = []
         early_stopping = self.early_stopping and validation is not None
@@ -724,6 +732,7 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, ABC):
             controllers=controllers,
             history=self._history,
             start_is_good=not first_pass,
+            state_is_fresh=state_is_fresh,
         )
         self._lr_scale = outcome.lr_scale
         self._plateau = None if early_stopping else plateau

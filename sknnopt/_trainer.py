@@ -28,7 +28,9 @@ class Plan:
 
     ``schedule(epoch, samples_seen)`` returns the scheduled rate; the
     optimiser and its ``state`` act on ``theta[offset:]``, the layers from
-    ``first_layer`` up.
+    ``first_layer`` up. ``fresh_state()`` returns the optimiser's initial
+    state (to restart it after a divergence); None re-initialises it from
+    ``theta[offset:]`` without a weight mask.
     """
 
     network: Any
@@ -40,6 +42,7 @@ class Plan:
     rng: np.random.Generator
     first_layer: int = 0
     transform: GradientTransform = GradientTransform()
+    fresh_state: Callable | None = None
 
 
 @dataclass
@@ -153,6 +156,7 @@ def train(
     controllers=(),
     history=None,
     start_is_good=False,
+    state_is_fresh=False,
 ):
     """Run up to ``max_epochs`` epochs of first-order training on ``theta``.
 
@@ -161,6 +165,15 @@ def train(
     completed epoch. Raises ValueError if training diverges before any good
     epoch exists. Controllers get ``on_epoch_begin`` (if they have it) before
     each epoch, ``on_epoch_end`` after it and ``on_train_end`` once at the end.
+
+    The optimiser state goes back with the parameters when no epoch of this
+    call completed: to the state the call started from (a copy is kept
+    unless ``state_is_fresh`` says it is the initial state). After one or
+    more completed epochs it restarts from its initial state instead: the
+    moments of the diverging steps would poison every later step
+    (partial_fit), and keeping those of every completed epoch would hold two
+    more parameter-sized copies through training than scikit-learn's MLP
+    needs.
     """
     network = plan.network
     layout = network.layout
@@ -180,9 +193,7 @@ def train(
     ctx = TrainingContext(theta)
     ctx.lr_scale = lr_scale
     good = theta.copy()
-    # the optimiser state goes back with the weights: moments of a diverged
-    # epoch would poison every later step (partial_fit)
-    good_state = _copy_state(plan.state)
+    start_state = None if state_is_fresh else _copy_state(plan.state)
     have_good = start_is_good
     x_bound = _feature_bound(X)
     stop_reason = "max_iter"
@@ -228,7 +239,6 @@ def train(
             if history is not None:
                 history.append(record)
             np.copyto(good, theta)
-            _copy_state(plan.state, into=good_state)
             have_good = True
             n_good, good_samples = e + 1, samples_seen
             if stop:
@@ -243,7 +253,7 @@ def train(
         if have_good or stop_reason == "interrupted":
             # (interrupted before any epoch: the starting weights are kept)
             np.copyto(theta, good)
-            _copy_state(good_state, into=plan.state)
+            _restart_state(plan, trainable_theta, start_state if n_good == 0 else None)
         for controller in controllers:
             controller.on_train_end(ctx, stop_reason)
         if stop_reason == "interrupted":
@@ -310,6 +320,20 @@ def _run_epoch(plan, theta, grad, grad_layers, trainable_theta, stream, lr, mean
         # the gradient is recomputed next step: the optimiser may use it as scratch
         update(trainable_grad, state, trainable_theta, lr, overwrite_grad=True)
     return total, np.array(norm_sum), steps
+
+
+def _restart_state(plan, trainable_theta, start_state):
+    """Put ``start_state`` back into ``plan.state``, or the initial state if None.
+
+    The dict is updated in place: the estimator holds it.
+    """
+    if start_state is None:
+        fresh = plan.fresh_state
+        start_state = fresh() if fresh is not None else plan.optimizer.init(trainable_theta)
+    else:
+        start_state = _copy_state(start_state)
+    plan.state.clear()
+    plan.state.update(start_state)
 
 
 def _copy_state(state, into=None):

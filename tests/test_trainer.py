@@ -362,6 +362,28 @@ def test_divergence_after_good_epochs_keeps_the_last_good_weights():
         np.testing.assert_array_equal(W, W_ref)
 
 
+@pytest.mark.parametrize("solver, decay_rate", [("sgd", 10.0), ("adam", 1e30)])
+def test_divergence_after_good_epochs_restarts_the_optimiser_state(solver, decay_rate):
+    # the moments of the diverging epoch are dropped, not kept: the state is
+    # the initial one
+    X_train, _, y_train, _ = _noisy_task()
+    y_train = y_train.astype(float)
+    reg = MLPRegressor(hidden_layer_sizes=(32,), solver=solver, learning_rate="exponential",
+                       decay_rate=decay_rate, decay_steps=1, learning_rate_init=1e-3,
+                       max_iter=50, random_state=0)
+    with pytest.warns(UserWarning, match="diverged"):
+        reg.fit(X_train, y_train)
+    assert reg.stop_reason_ == "diverged" and reg.n_iter_ > 0
+    state = reg._optimizer_state
+    fresh = OPTIMIZERS[solver](reg._optimizer_params()).init(reg._theta)
+    assert state.keys() == fresh.keys()
+    for key, value in fresh.items():
+        if isinstance(value, np.ndarray):
+            np.testing.assert_array_equal(state[key], value)
+        else:
+            assert state[key] == value
+
+
 def test_diverging_warm_start_keeps_the_previous_weights():
     X_train, X_val, y_train, y_val = _noisy_task()
     reg = MLPRegressor(hidden_layer_sizes=(16,), solver="sgd", max_iter=20,
