@@ -64,7 +64,7 @@ def _tanh_derivative(A, delta, work=None):
     if work is None:
         work = np.empty_like(A)
     # f' = 1 - A^2
-    np.multiply(A, A, out=work)
+    np.square(A, out=work)
     np.subtract(1, work, out=work)
     delta *= work
     return delta

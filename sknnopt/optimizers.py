@@ -30,6 +30,10 @@ def _blocks(n):
     return tuple(slice(i, min(i + BLOCK, n)) for i in range(0, n, BLOCK))
 
 
+# Squares are taken with np.square, not np.multiply(g, g): the one-input loop
+# is faster with the same rounding (59k float32 parameters: 5 vs 9 us into
+# another vector, 4 vs 7 us in place; float64 10 vs 18 and 8 vs 9 us).
+
 # A decaying moment is kept as ``scale * array``: its decay is then a scalar
 # multiply and its update a single axpy pass (instead of a scaling pass and an
 # axpy). The scale is folded back into the array before it falls below this,
@@ -113,7 +117,7 @@ class RMSProp:
         root = math.sqrt(scale)
         for b in _blocks(theta.shape[0]):
             sb, tb, gb = sq[b], tmp[b], grad[b]
-            np.multiply(gb, gb, out=tb)
+            np.square(gb, out=tb)
             axpy((1.0 - rho) / scale, tb, sb)
             np.sqrt(sb, out=tb)
             tb += eps / root
@@ -136,7 +140,7 @@ class AdaGrad:
         eps, lr = float(self.epsilon), float(lr)
         for b in _blocks(theta.shape[0]):
             Gb, tb, gb = G[b], tmp[b], grad[b]
-            np.multiply(gb, gb, out=tb)
+            np.square(gb, out=tb)
             Gb += tb
             np.sqrt(Gb, out=tb)
             tb += eps
@@ -184,7 +188,7 @@ class Adam:
         for b in _blocks(theta.shape[0]):
             mb, vb, tb, gb = m[b], v[b], tmp[b], grad[b]
             axpy((1.0 - b1) / sm, gb, mb)
-            np.multiply(gb, gb, out=tb)  # (tb may be gb itself)
+            np.square(gb, out=tb)  # (tb may be gb itself)
             axpy((1.0 - b2) / sv, tb, vb)
             np.sqrt(vb, out=tb)
             tb += eps
