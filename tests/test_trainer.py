@@ -151,6 +151,51 @@ def test_interrupt_inside_a_controller_keeps_the_previous_epoch(k):
     assert recorder.events[-1] == "train_end:interrupted"
 
 
+def _adam_plan():
+    plan, theta, X, Y = _setup()
+    plan.optimizer = OPTIMIZERS["adam"](
+        {"beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-8}
+    )
+    plan.state = plan.optimizer.init(theta)
+    return plan, theta, X, Y
+
+
+def _assert_same_state(state, expected):
+    assert state.keys() == expected.keys()
+    for key, value in expected.items():
+        if isinstance(value, np.ndarray):
+            np.testing.assert_array_equal(state[key], value)
+        else:
+            assert state[key] == value
+
+
+@pytest.mark.parametrize("state_is_fresh", [True, False])
+def test_an_interrupt_in_the_first_epoch_puts_the_starting_optimiser_state_back(
+    state_is_fresh,
+):
+    plan, theta, X, Y = _adam_plan()
+    if not state_is_fresh:  # a state in flight, as partial_fit continues it
+        train(plan, theta, X, Y, None, max_epochs=2)
+    start = {k: v.copy() if isinstance(v, np.ndarray) else v for k, v in plan.state.items()}
+    state = plan.state
+    with pytest.warns(UserWarning, match="interrupted"):
+        train(plan, theta, X, Y, None, max_epochs=5, state_is_fresh=state_is_fresh,
+              controllers=[Recorder(at=1, raise_at=KeyboardInterrupt)])
+    assert plan.state is state  # updated in place: the estimator holds it
+    _assert_same_state(plan.state, start)
+
+
+def test_an_interrupt_after_completed_epochs_restarts_the_optimiser_state():
+    plan, theta, X, Y = _adam_plan()
+    fresh = plan.optimizer.init(theta)
+    train(plan, theta, X, Y, None, max_epochs=2)  # the call starts from a state in flight
+    with pytest.warns(UserWarning, match="interrupted"):
+        outcome = train(plan, theta, X, Y, None, max_epochs=5,
+                        controllers=[Recorder(at=3, raise_at=KeyboardInterrupt)])
+    assert outcome.n_epochs == 2
+    _assert_same_state(plan.state, fresh)
+
+
 def test_divergence_keeps_the_last_finite_epoch_and_warns_with_advice():
     plan, theta, X, Y = _setup(lr=0.05, growth=10.0)
     recorder = Recorder()
