@@ -419,14 +419,8 @@ def test_divergence_after_good_epochs_restarts_the_optimiser_state(solver, decay
     with pytest.warns(UserWarning, match="diverged"):
         reg.fit(X_train, y_train)
     assert reg.stop_reason_ == "diverged" and reg.n_iter_ > 0
-    state = reg._optimizer_state
     fresh = OPTIMIZERS[solver](reg._optimizer_params()).init(reg._theta)
-    assert state.keys() == fresh.keys()
-    for key, value in fresh.items():
-        if isinstance(value, np.ndarray):
-            np.testing.assert_array_equal(state[key], value)
-        else:
-            assert state[key] == value
+    _assert_same_state(reg._optimizer_state, fresh)
 
 
 def test_diverging_warm_start_keeps_the_previous_weights():
